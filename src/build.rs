@@ -1,0 +1,202 @@
+//! The build pipeline: load → model → per-tier view → render → write.
+//!
+//! Nothing is written until every tier has rendered, so a failing build leaves the previous
+//! output as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::content::{self, LoadOptions, Site};
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::output::{self, OutputError, Scope, WriteReport};
+use crate::program::{self, Program};
+use crate::render::{self, RenderError, TierOutput};
+use crate::site_url::BaseUrl;
+use crate::theme::Theme;
+use crate::tier::Tier;
+
+/// What `portico build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The folder holding `partners.yaml`, `content/` and `themes/`.
+    pub root: PathBuf,
+    pub output: PathBuf,
+    /// Tier ids to build; empty means every tier.
+    pub tiers: Vec<String>,
+    /// Replaces the program's base URL (and every tier's own).
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{}", summarize(.0))]
+    Invalid(Vec<Diagnostic>),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+fn summarize(problems: &[Diagnostic]) -> String {
+    let errors = problems.iter().filter(|d| d.is_error()).count();
+    match errors {
+        1 => "the build stopped on 1 error".to_string(),
+        n => format!("the build stopped on {n} errors"),
+    }
+}
+
+/// The loaded and validated input, independent of tier.
+pub struct Model {
+    pub program: Program,
+    pub site: Site,
+    pub theme: Theme,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads `partners.yaml`, `content/` and the theme, reporting every problem at once.
+pub fn load(root: &Path, drafts: bool) -> Result<Model, BuildError> {
+    let program = program::load(&root.join("partners.yaml")).map_err(|p| invalid(root, p))?;
+    let theme = Theme::load(root, &program.theme);
+    let options = LoadOptions { content_dir: &root.join("content"), tiers: &program.tiers, drafts };
+    let loaded = content::load(&options);
+    let (theme, loaded) = match (theme, loaded) {
+        (Ok(theme), Ok(loaded)) => (theme, loaded),
+        (theme, loaded) => {
+            let mut problems = theme.err().unwrap_or_default();
+            problems.extend(loaded.err().unwrap_or_default());
+            return Err(invalid(root, problems));
+        }
+    };
+    let missing = missing_templates(&loaded.site, &theme, &options);
+    if !missing.is_empty() {
+        return Err(invalid(root, missing));
+    }
+    let warnings = loaded.warnings.into_iter().map(|w| w.relative_to(root)).collect();
+    Ok(Model { program, site: loaded.site, theme, warnings })
+}
+
+fn invalid(root: &Path, problems: Vec<Diagnostic>) -> BuildError {
+    let mut problems: Vec<Diagnostic> = problems.into_iter().map(|d| d.relative_to(root)).collect();
+    problems.sort_by(|a, b| (&a.path, a.position).cmp(&(&b.path, b.position)));
+    BuildError::Invalid(problems)
+}
+
+/// Pages and sections that name a template the theme does not have.
+fn missing_templates(site: &Site, theme: &Theme, options: &LoadOptions<'_>) -> Vec<Diagnostic> {
+    let pages = site.pages.iter().map(|p| (&p.meta, Some(&p.file)));
+    let sections = site.sections.iter().map(|s| (&s.meta, s.file.as_ref()));
+    pages
+        .chain(sections)
+        .filter_map(|(meta, file)| {
+            let (name, position) = meta.template.as_ref()?;
+            if theme.has_template(name) {
+                return None;
+            }
+            let file = file?;
+            let text = std::fs::read_to_string(options.content_dir.join(file)).unwrap_or_default();
+            let display = Path::new("content").join(file);
+            let names = theme.template_names();
+            let help = match did_you_mean(name, names.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("use one of the theme's templates: {}", names.join(", ")),
+            };
+            Some(
+                Diagnostic::error(display, format!("template `{name}` not found in the theme"))
+                    .at(text.trim_start_matches('\u{feff}'), *position)
+                    .with_help(help),
+            )
+        })
+        .collect()
+}
+
+/// The base URL a tier's site is served under.
+pub fn tier_base_url(program: &Program, tier: &Tier, override_url: Option<&BaseUrl>) -> BaseUrl {
+    match (override_url, &tier.base_url) {
+        (Some(base), _) => base.join(&tier.id),
+        (None, Some(own)) => own.clone(),
+        (None, None) => program.base_url.join(&tier.id),
+    }
+}
+
+/// The tiers to build: all, or those named, each checked against `partners.yaml`.
+pub fn select_tiers<'a>(
+    program: &'a Program,
+    wanted: &[String],
+) -> Result<Vec<&'a Tier>, BuildError> {
+    if wanted.is_empty() {
+        return Ok(program.tiers.iter().collect());
+    }
+    let mut problems = Vec::new();
+    let mut tiers = Vec::new();
+    for id in wanted {
+        match program.tiers.by_id(id) {
+            Some(tier) => tiers.push(tier),
+            None => {
+                let problem =
+                    Diagnostic::error("partners.yaml", format!("`--tier {id}` names no tier"));
+                let help = match did_you_mean(id, program.tiers.ids()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!(
+                        "the tiers are: {}",
+                        program.tiers.ids().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                problems.push(problem.with_help(help));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(tiers) } else { Err(BuildError::Invalid(problems)) }
+}
+
+/// Renders the chosen tiers in parallel, all in memory.
+pub fn render(
+    model: &Model,
+    tiers: &[&Tier],
+    base_url: Option<&BaseUrl>,
+) -> Result<Vec<TierOutput>, BuildError> {
+    let outputs = tiers
+        .par_iter()
+        .map(|tier| {
+            let base = tier_base_url(&model.program, tier, base_url);
+            render::render_tier(&model.theme, &model.program, &model.site, tier, &base)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(outputs)
+}
+
+/// What a build did, for the summary line.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Tier id and number of pages, in tier order.
+    pub tiers: Vec<(String, usize)>,
+    pub write: WriteReport,
+    pub warnings: Vec<Diagnostic>,
+    pub elapsed: Duration,
+}
+
+/// Runs the whole pipeline and writes the output.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let base_url = options
+        .base_url
+        .as_deref()
+        .map(BaseUrl::parse)
+        .transpose()
+        .map_err(|reason| BuildError::Invalid(vec![Diagnostic::error("--base-url", reason)]))?;
+    output::prepare(&options.root, &options.output)?;
+    let model = load(&options.root, options.drafts)?;
+    let tiers = select_tiers(&model.program, &options.tiers)?;
+    let outputs = render(&model, &tiers, base_url.as_ref())?;
+    drop(model.site);
+    let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
+    let write = output::write(&options.output, &outputs, scope)?;
+    Ok(BuildReport {
+        tiers: outputs.iter().map(|o| (o.tier.clone(), o.pages)).collect(),
+        write,
+        warnings: model.warnings,
+        elapsed: started.elapsed(),
+    })
+}

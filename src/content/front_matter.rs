@@ -1,0 +1,354 @@
+//! Front matter: the YAML block between `---` lines at the top of a markdown file.
+//!
+//! [`split`] finds the block (after an optional BOM, with LF, CRLF or mixed line endings);
+//! [`parse`] reads it into a typed [`FrontMatter`]. Unknown top-level keys are kept in `extra`
+//! and warned about. All positions are reported in the whole file.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::program;
+use crate::tier::{Gate, Tiers};
+use crate::yaml::Fragment;
+
+/// The keys front matter understands; anything else lands in `extra`.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "tier",
+    "draft",
+    "date",
+    "weight",
+    "tags",
+    "slug",
+    "aliases",
+    "template",
+    "subject",
+    "client",
+    "industry",
+    "services",
+    "outcome",
+    "extra",
+];
+
+/// A markdown file cut into its front matter and its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split<'a> {
+    /// The YAML between the fences, or `None` when the file has no front matter.
+    pub yaml: Option<&'a str>,
+    /// The markdown after the closing fence.
+    pub body: &'a str,
+    /// Byte offset of the body in the file (without the BOM).
+    pub body_offset: usize,
+    /// Lines before the YAML (1 for the opening fence).
+    pub yaml_line_offset: usize,
+}
+
+/// Cuts `text` (BOM already removed) at its `---` fences.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let mut lines = line_spans(text);
+    let Some((_, first_end, first)) = lines.next() else {
+        return Ok(Split { yaml: None, body: text, body_offset: 0, yaml_line_offset: 0 });
+    };
+    if first.trim_end() != "---" {
+        return no_front_matter(path, text);
+    }
+    for (start, end, line) in lines {
+        if line.trim_end() == "---" {
+            return Ok(Split {
+                yaml: Some(&text[first_end..start]),
+                body: &text[end..],
+                body_offset: end,
+                yaml_line_offset: 1,
+            });
+        }
+    }
+    Err(Diagnostic::error(path, "front matter is never closed")
+        .at(text, Position::new(1, 1))
+        .with_help("add a line with just `---` after the last front-matter line"))
+}
+
+/// A file without an opening fence is plain markdown, unless it plainly starts with YAML
+/// followed by a closing fence: then the author forgot the opening one.
+fn no_front_matter<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let first_line = text.lines().next().unwrap_or("");
+    let looks_like_key =
+        first_line.split_once(':').is_some_and(|(key, _)| KNOWN_KEYS.contains(&key.trim()));
+    let has_closing_fence = text.lines().any(|l| l.trim_end() == "---");
+    if looks_like_key && has_closing_fence {
+        return Err(Diagnostic::error(path, "front matter has no opening `---`")
+            .at(text, Position::new(1, 1))
+            .with_help("add a line with just `---` before the first front-matter line"));
+    }
+    Ok(Split { yaml: None, body: text, body_offset: 0, yaml_line_offset: 0 })
+}
+
+/// Lines with their byte range, the range including the line ending.
+fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
+        let line = text[start..end].trim_end_matches(['\n', '\r']);
+        let span = (start, end, line);
+        start = end;
+        Some(span)
+    })
+}
+
+/// Typed front matter of a page or section.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub gate: Gate,
+    /// The line of the `tier` key, to point at when a page loosens its section's tier.
+    pub tier_position: Option<Position>,
+    pub draft: bool,
+    pub date: Option<PageDate>,
+    pub weight: Option<i64>,
+    pub tags: Vec<String>,
+    pub slug: Option<String>,
+    pub aliases: Vec<String>,
+    pub template: Option<(String, Position)>,
+    pub subject: Option<String>,
+    pub client: Option<String>,
+    pub industry: Option<String>,
+    pub services: Vec<String>,
+    pub outcome: Option<String>,
+    pub extra: serde_json::Map<String, Value>,
+}
+
+/// A publication date, kept as written and as a sortable timestamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageDate {
+    pub timestamp: jiff::Timestamp,
+    pub date: jiff::civil::Date,
+}
+
+impl PageDate {
+    fn parse(text: &str) -> Option<PageDate> {
+        let text = text.trim();
+        if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+            let date = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+            return Some(PageDate { timestamp: ts, date });
+        }
+        let civil = text.parse::<jiff::civil::DateTime>().ok().or_else(|| {
+            text.parse::<jiff::civil::Date>()
+                .ok()
+                .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+        })?;
+        let ts = civil.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+        Some(PageDate { timestamp: ts, date: civil.date() })
+    }
+}
+
+/// Parsed front matter plus the warnings it raised.
+pub struct Parsed {
+    pub front_matter: FrontMatter,
+    pub warnings: Vec<Diagnostic>,
+    /// Where the `title` key was missing: the opening fence.
+    pub missing_title: Option<Diagnostic>,
+}
+
+/// Reads the YAML block of `split` into typed front matter.
+pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagnostic>> {
+    let entries: IndexMap<Spanned<String>, Spanned<Value>> = if fragment.yaml.trim().is_empty() {
+        IndexMap::new()
+    } else {
+        match fragment.parse::<Option<IndexMap<Spanned<String>, Spanned<Value>>>>() {
+            Ok(map) => map.unwrap_or_default(),
+            Err(d)
+                if d.message.contains("expected mapping") || d.message.contains("invalid type") =>
+            {
+                return Err(vec![
+                    Diagnostic {
+                        message: "front matter must be a list of `key: value` lines".into(),
+                        ..d
+                    }
+                    .with_help("start with a line such as `title: My page`"),
+                ]);
+            }
+            Err(d) => return Err(vec![d]),
+        }
+    };
+    let mut reader = Reader { fragment, tiers, problems: Vec::new(), warnings: Vec::new() };
+    let mut fm = FrontMatter::default();
+    for (key, value) in entries {
+        reader.field(&mut fm, key, value);
+    }
+    if !reader.problems.is_empty() {
+        return Err(reader.problems);
+    }
+    let missing_title = fm.title.is_none().then(|| {
+        Diagnostic::error(fragment.path, "front matter has no `title`")
+            .at(fragment.file_text, Position::new(fragment.line_offset, 1))
+            .with_help("add a line such as `title: Referral etiquette` to the front matter")
+    });
+    Ok(Parsed { front_matter: fm, warnings: reader.warnings, missing_title })
+}
+
+struct Reader<'a> {
+    fragment: Fragment<'a>,
+    tiers: &'a Tiers,
+    problems: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn field(&mut self, fm: &mut FrontMatter, key: Spanned<String>, value: Spanned<Value>) {
+        let name = self.canonical_name(&key);
+        if value.value.is_null() {
+            return;
+        }
+        match name.as_str() {
+            "title" => fm.title = self.string(&name, &value),
+            "description" => fm.description = self.string(&name, &value),
+            "tier" => self.tier(fm, &value),
+            "draft" => fm.draft = self.boolean(&name, &value),
+            "date" => fm.date = self.date(&value),
+            "weight" => fm.weight = self.integer(&name, &value),
+            "tags" => fm.tags = self.strings(&name, &value),
+            "slug" => fm.slug = self.string(&name, &value),
+            "aliases" => fm.aliases = self.strings(&name, &value),
+            "template" => {
+                let position = self.fragment.position(&value.referenced);
+                fm.template = self.string(&name, &value).map(|t| (t, position));
+            }
+            "subject" => fm.subject = self.string(&name, &value),
+            "client" => fm.client = self.string(&name, &value),
+            "industry" => fm.industry = self.string(&name, &value),
+            "services" => fm.services = self.strings(&name, &value),
+            "outcome" => fm.outcome = self.string(&name, &value),
+            "extra" => match value.value {
+                Value::Object(map) => fm.extra.extend(map),
+                _ => self.expected(&name, "a map of `key: value` lines", &value),
+            },
+            _ => {
+                self.warn_unknown(&key);
+                fm.extra.insert(key.value, value.value);
+            }
+        }
+    }
+
+    /// Accepts a known key written in another case (`Title`) with a warning.
+    fn canonical_name(&mut self, key: &Spanned<String>) -> String {
+        let lower = key.value.to_lowercase();
+        if key.value != lower && KNOWN_KEYS.contains(&lower.as_str()) {
+            let warning = self
+                .fragment
+                .warning_at(&key.referenced, format!("`{}` is read as `{lower}`", key.value))
+                .with_help(format!("write the key in lowercase: `{lower}`"));
+            self.warnings.push(warning);
+            return lower;
+        }
+        key.value.clone()
+    }
+
+    fn warn_unknown(&mut self, key: &Spanned<String>) {
+        let warning = self
+            .fragment
+            .warning_at(&key.referenced, format!("unknown front-matter key `{}`", key.value));
+        let help = match did_you_mean(&key.value, KNOWN_KEYS.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => "it is kept under `extra`; move it there to silence this warning".into(),
+        };
+        self.warnings.push(warning.with_help(help));
+    }
+
+    fn expected(&mut self, name: &str, what: &str, value: &Spanned<Value>) {
+        let found = describe(&value.value);
+        let problem = self
+            .fragment
+            .error_at(&value.referenced, format!("`{name}` must be {what}, found {found}"));
+        self.problems.push(problem);
+    }
+
+    fn string(&mut self, name: &str, value: &Spanned<Value>) -> Option<String> {
+        match &value.value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => {
+                self.expected(name, "text", value);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, name: &str, value: &Spanned<Value>) -> Vec<String> {
+        match &value.value {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) if items.iter().all(|i| i.is_string() || i.is_number()) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect(),
+            _ => {
+                self.expected(name, "a list of text items such as `[a, b]`", value);
+                Vec::new()
+            }
+        }
+    }
+
+    fn boolean(&mut self, name: &str, value: &Spanned<Value>) -> bool {
+        match value.value {
+            Value::Bool(b) => b,
+            _ => {
+                self.expected(name, "`true` or `false`", value);
+                false
+            }
+        }
+    }
+
+    fn integer(&mut self, name: &str, value: &Spanned<Value>) -> Option<i64> {
+        let number = value.value.as_i64();
+        if number.is_none() {
+            self.expected(name, "a whole number", value);
+        }
+        number
+    }
+
+    fn date(&mut self, value: &Spanned<Value>) -> Option<PageDate> {
+        let parsed = value.value.as_str().and_then(PageDate::parse);
+        if parsed.is_none() {
+            let problem = self
+                .fragment
+                .error_at(
+                    &value.referenced,
+                    format!("`date` {} is not a date", describe(&value.value)),
+                )
+                .with_help("write the date as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ with a time");
+            self.problems.push(problem);
+        }
+        parsed
+    }
+
+    fn tier(&mut self, fm: &mut FrontMatter, value: &Spanned<Value>) {
+        let Some(id) = self.string("tier", value) else { return };
+        fm.tier_position = Some(self.fragment.position(&value.referenced));
+        match self.tiers.by_id(&id) {
+            Some(tier) => fm.gate = Gate::AtLeast(tier.rank),
+            None => {
+                let spanned = Spanned::new(id, value.referenced, value.defined);
+                self.problems.push(program::unknown_tier(&self.fragment, &spanned, self.tiers));
+            }
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("`{s}`"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a map".into(),
+        Value::Null => "nothing".into(),
+    }
+}

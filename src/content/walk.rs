@@ -1,0 +1,355 @@
+//! Walking `content/` and assembling the section tree: folders become sections, markdown files
+//! become pages, other files become assets of the page bundle or section that holds them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::{Asset, FrontMatter, LoadOptions, Page, ReadFile, Section, Source, display_path};
+use crate::diagnostic::Diagnostic;
+use crate::tier::Gate;
+
+/// The files under `content/`, relative to it, in a stable order.
+pub(super) struct Files {
+    pub markdown: Vec<PathBuf>,
+    pub assets: Vec<PathBuf>,
+}
+
+pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
+    if !content_dir.is_dir() {
+        return Err(vec![
+            Diagnostic::error(content_dir, "the content folder does not exist")
+                .with_help("create a `content/` folder with an `_index.md` for the home page"),
+        ]);
+    }
+    let mut files = Files { markdown: Vec::new(), assets: Vec::new() };
+    let walker = WalkDir::new(content_dir).sort_by_file_name().into_iter();
+    for entry in walker.filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(content_dir).to_path_buf();
+            vec![Diagnostic::error(path, format!("cannot read the folder: {e}"))]
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative =
+            entry.path().strip_prefix(content_dir).expect("walk stays inside").to_path_buf();
+        if relative.extension().is_some_and(|e| e == "md") {
+            files.markdown.push(relative);
+        } else {
+            files.assets.push(relative);
+        }
+    }
+    Ok(files)
+}
+
+/// Editors and operating systems leave dot-files and backups behind; they are not content.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.ends_with('~')
+}
+
+fn is_section_index(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "_index.md")
+        || (path.file_name().is_some_and(|n| n == "index.md")
+            && path.parent() == Some(Path::new("")))
+}
+
+fn is_bundle_index(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "index.md") && path.parent() != Some(Path::new(""))
+}
+
+pub(super) fn assemble(
+    options: &LoadOptions<'_>,
+    files: Vec<ReadFile>,
+    assets: Vec<PathBuf>,
+) -> Result<super::Site, Vec<Diagnostic>> {
+    let mut builder =
+        Builder { options, problems: Vec::new(), sections: Vec::new(), by_dir: BTreeMap::new() };
+    let (indexes, pages): (Vec<ReadFile>, Vec<ReadFile>) =
+        files.into_iter().partition(|f| is_section_index(&f.relative));
+    let bundles: HashMap<PathBuf, ()> = pages
+        .iter()
+        .filter(|p| is_bundle_index(&p.relative))
+        .map(|p| (p.relative.parent().expect("bundle has a folder").to_path_buf(), ()))
+        .collect();
+    builder.check_ambiguous_bundles(&indexes, &bundles);
+    let mut indexes: HashMap<PathBuf, ReadFile> = indexes
+        .into_iter()
+        .map(|f| (f.relative.parent().map(Path::to_path_buf).unwrap_or_default(), f))
+        .collect();
+    builder.section(Path::new(""), &mut indexes);
+    let mut site_pages = Vec::new();
+    for file in pages {
+        if let Some(page) = builder.page(file, &mut indexes, site_pages.len()) {
+            site_pages.push(page);
+        }
+    }
+    let mut site = super::Site { sections: builder.sections, pages: site_pages };
+    attach_assets(&mut site, assets, options.content_dir, &bundles);
+    check_collisions(&site, options.content_dir, &mut builder.problems);
+    if !builder.problems.is_empty() {
+        return Err(builder.problems);
+    }
+    drop_drafts(&mut site, options.drafts);
+    sort(&mut site);
+    Ok(site)
+}
+
+struct Builder<'a> {
+    options: &'a LoadOptions<'a>,
+    problems: Vec<Diagnostic>,
+    sections: Vec<Section>,
+    by_dir: BTreeMap<PathBuf, usize>,
+}
+
+impl Builder<'_> {
+    fn check_ambiguous_bundles(&mut self, indexes: &[ReadFile], bundles: &HashMap<PathBuf, ()>) {
+        for index in indexes {
+            let dir = index.relative.parent().unwrap_or(Path::new(""));
+            if bundles.contains_key(dir) {
+                let path = display_path(self.options.content_dir, &dir.join("index.md"));
+                self.problems.push(
+                    Diagnostic::error(
+                        path,
+                        "a folder cannot be both a section (`_index.md`) and a page (`index.md`)",
+                    )
+                    .with_help("rename `index.md` to another name, or remove `_index.md`"),
+                );
+            }
+        }
+    }
+
+    /// The section for `dir`, creating it and its ancestors on first use.
+    fn section(&mut self, dir: &Path, indexes: &mut HashMap<PathBuf, ReadFile>) -> usize {
+        if let Some(&id) = self.by_dir.get(dir) {
+            return id;
+        }
+        let parent = dir.parent().map(|p| self.section(p, indexes));
+        let index = indexes.remove(dir);
+        let (meta, title, source, file) = match index {
+            Some(f) => (f.meta, f.title, f.source, Some(f.relative)),
+            None => {
+                let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("Home");
+                (FrontMatter::default(), super::title_case(name), Source::default(), None)
+            }
+        };
+        let (path, gate) = match parent {
+            Some(p) => {
+                let last = meta.slug.clone().unwrap_or_else(|| slug_of(dir));
+                let path = format!("{}{}/", self.sections[p].path, last);
+                let gate = self.gate(&meta, self.sections[p].gate, file.as_deref(), &source.text);
+                (path, gate)
+            }
+            None => (String::new(), meta.gate),
+        };
+        let id = self.sections.len();
+        self.sections.push(Section {
+            dir: dir.to_path_buf(),
+            file,
+            title,
+            path,
+            gate,
+            parent,
+            subsections: Vec::new(),
+            pages: Vec::new(),
+            assets: Vec::new(),
+            body: Default::default(),
+            meta,
+            source,
+        });
+        if let Some(p) = parent {
+            self.sections[p].subsections.push(id);
+        }
+        self.by_dir.insert(dir.to_path_buf(), id);
+        id
+    }
+
+    /// The effective gate of content inside a section gated by `outer`.
+    fn gate(&mut self, meta: &FrontMatter, outer: Gate, file: Option<&Path>, text: &str) -> Gate {
+        if meta.gate.is_looser_than(outer)
+            && let (Some(position), Some(file)) = (meta.tier_position, file)
+        {
+            let path = display_path(self.options.content_dir, file);
+            self.problems.push(
+                Diagnostic::error(path, "this `tier` is looser than its section's: a page cannot loosen its section's tier")
+                    .at(text, position)
+                    .with_help("remove the `tier` line, or name the section's tier or a higher one"),
+            );
+        }
+        meta.gate.narrowed_by(outer)
+    }
+
+    fn page(
+        &mut self,
+        file: ReadFile,
+        indexes: &mut HashMap<PathBuf, ReadFile>,
+        id: usize,
+    ) -> Option<Page> {
+        let bundle = is_bundle_index(&file.relative);
+        let folder = file.relative.parent().unwrap_or(Path::new(""));
+        let section_dir = if bundle { folder.parent().unwrap_or(Path::new("")) } else { folder };
+        let section = self.section(section_dir, indexes);
+        let last = match &file.meta.slug {
+            Some(slug) => slug.clone(),
+            None if bundle => slug_of(folder),
+            None => slug_of(&file.relative.with_extension("")),
+        };
+        let path = format!("{}{}/", self.sections[section].path, last);
+        let gate = self.gate(
+            &file.meta,
+            self.sections[section].gate,
+            Some(&file.relative),
+            &file.source.text,
+        );
+        self.sections[section].pages.push(id);
+        Some(Page {
+            file: file.relative,
+            title: file.title,
+            meta: file.meta,
+            path,
+            gate,
+            section,
+            assets: Vec::new(),
+            body: Default::default(),
+            plain_text: None,
+            source: file.source,
+        })
+    }
+}
+
+/// The URL segment of a file or folder name.
+pub(super) fn slug_of(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let slug = slug::slugify(&name);
+    if slug.is_empty() { "page".to_string() } else { slug }
+}
+
+fn attach_assets(
+    site: &mut super::Site,
+    assets: Vec<PathBuf>,
+    content_dir: &Path,
+    bundles: &HashMap<PathBuf, ()>,
+) {
+    let pages_by_dir: HashMap<&Path, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| is_bundle_index(&p.file))
+        .map(|(i, p)| (p.file.parent().expect("bundle has a folder"), i))
+        .collect();
+    let mut owners: Vec<(Option<usize>, Option<usize>, Asset)> = Vec::new();
+    for relative in assets {
+        let mut dir = relative.parent();
+        while let Some(d) = dir {
+            let name =
+                relative.strip_prefix(d).expect("an ancestor").to_string_lossy().replace('\\', "/");
+            let asset = Asset { source: content_dir.join(&relative), name };
+            if bundles.contains_key(d)
+                && let Some(&page) = pages_by_dir.get(d)
+            {
+                owners.push((Some(page), None, asset));
+                break;
+            }
+            if let Some(section) = site.sections.iter().position(|s| s.dir == d) {
+                owners.push((None, Some(section), asset));
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    for (page, section, asset) in owners {
+        match (page, section) {
+            (Some(p), _) => site.pages[p].assets.push(asset),
+            (None, Some(s)) => site.sections[s].assets.push(asset),
+            _ => {}
+        }
+    }
+}
+
+fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, PathBuf> = HashMap::new();
+    let sections =
+        site.sections.iter().map(|s| (&s.path, s.file.clone().unwrap_or_else(|| s.dir.clone())));
+    let pages = site.pages.iter().map(|p| (&p.path, p.file.clone()));
+    for (path, file) in sections.chain(pages) {
+        if let Some(first) = seen.insert(path, file.clone()) {
+            problems.push(
+                Diagnostic::error(
+                    display_path(content_dir, &file),
+                    format!(
+                        "`{}` and this file both want the URL `/{path}`",
+                        display_path(content_dir, &first).display()
+                    ),
+                )
+                .with_help("rename one of them, or give one a different `slug`"),
+            );
+        }
+    }
+}
+
+/// Removes drafts (and everything in draft sections) unless drafts were asked for.
+fn drop_drafts(site: &mut super::Site, keep: bool) {
+    if keep {
+        return;
+    }
+    let draft_section: Vec<bool> = {
+        let mut flags = vec![false; site.sections.len()];
+        for (i, s) in site.sections.iter().enumerate() {
+            flags[i] = s.meta.draft || s.parent.is_some_and(|p| flags[p]);
+        }
+        flags
+    };
+    let hidden: Vec<bool> =
+        site.pages.iter().map(|p| p.meta.draft || draft_section[p.section]).collect();
+    for section in &mut site.sections {
+        section.pages.retain(|&p| !hidden[p]);
+    }
+    for (i, section) in site.sections.iter_mut().enumerate() {
+        if draft_section[i] {
+            section.subsections.clear();
+            section.pages.clear();
+        }
+    }
+    // Drafts stay in `pages` so indices remain valid; they are unreachable from any section.
+    for (page, hidden) in site.pages.iter_mut().zip(hidden) {
+        if hidden {
+            page.gate = Gate::Nobody;
+        }
+    }
+    for (i, section) in site.sections.iter_mut().enumerate() {
+        if draft_section[i] {
+            section.gate = Gate::Nobody;
+        }
+    }
+}
+
+/// Listing order: weight (unweighted last), then newest first, then title.
+fn sort(site: &mut super::Site) {
+    let pages = &site.pages;
+    for section in &mut site.sections {
+        section.pages.sort_by(|&a, &b| {
+            let (a, b) = (&pages[a], &pages[b]);
+            let weight = |p: &Page| p.meta.weight.unwrap_or(i64::MAX);
+            weight(a)
+                .cmp(&weight(b))
+                .then_with(|| {
+                    b.meta
+                        .date
+                        .as_ref()
+                        .map(|d| d.timestamp)
+                        .cmp(&a.meta.date.as_ref().map(|d| d.timestamp))
+                })
+                .then_with(|| a.title.cmp(&b.title))
+        });
+    }
+    let order: Vec<(i64, String)> = site
+        .sections
+        .iter()
+        .map(|s| (s.meta.weight.unwrap_or(i64::MAX), s.title.clone()))
+        .collect();
+    for section in &mut site.sections {
+        section.subsections.sort_by(|&a, &b| order[a].cmp(&order[b]));
+    }
+}

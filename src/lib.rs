@@ -1,0 +1,18 @@
+//! portico turns a program's `partners.yaml` and its markdown content into one static site per
+//! partner tier.
+//!
+//! The modules follow the build pipeline: [`program`] and [`content`] load and validate the
+//! input, [`markdown`] renders each body once, [`tier`] decides visibility, [`render`] turns each
+//! tier's view into files, and [`output`] writes only what changed. [`build`] runs the pipeline.
+
+pub mod build;
+pub mod content;
+pub mod diagnostic;
+pub mod markdown;
+pub mod output;
+pub mod program;
+pub mod render;
+pub mod site_url;
+pub mod theme;
+pub mod tier;
+mod yaml;

@@ -1,0 +1,475 @@
+//! Markdown to HTML, once per page, independent of tier.
+//!
+//! Internal links and images cannot be written out yet: their URL carries the tier's base path,
+//! and a link to a page that a tier cannot see must not show that page's address there. So
+//! the renderer leaves a numbered slot for each internal link or image ([`Slot`]); each tier
+//! fills the slots cheaply in [`Rendered::fill`]. Everything else is final HTML.
+//!
+//! Text that looks like template syntax (`{{ name }}`) is ordinary text here: page bodies are
+//! never run through the template engine.
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostic::Position;
+
+/// Where an internal link points: a page or section, and what follows its path
+/// (`#anchor`, or the file name of a co-located asset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub node: Node,
+    pub suffix: String,
+}
+
+/// A page or a section of the site, by index into the site model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    Page(usize),
+    Section(usize),
+}
+
+/// A hole in the rendered HTML that each tier fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    LinkStart { target: Target, title: String },
+    LinkEnd { target: Target },
+    Image { target: Target, alt: String, title: String },
+}
+
+/// A link the renderer could not resolve: reported, and left as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub destination: String,
+    /// Byte offset of the link in the markdown body.
+    pub offset: usize,
+}
+
+/// One entry of a page's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A page body rendered to HTML with slots for internal links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// HTML pieces; a slot goes between each pair of consecutive pieces.
+    pieces: Vec<String>,
+    slots: Vec<Slot>,
+    pub headings: Vec<Heading>,
+    pub broken_links: Vec<BrokenLink>,
+    /// The first paragraph as plain text, for listings.
+    pub summary: String,
+}
+
+/// Decides where a link destination points.
+pub trait Resolve {
+    /// `None` for external links (left alone); `Some(Err(()))` for internal links that point
+    /// nowhere; `Some(Ok(target))` for resolved ones.
+    fn resolve(&self, destination: &str) -> Option<Result<Target, ()>>;
+}
+
+/// How a tier writes a slot: the URL of a target, or `None` when the tier cannot see it.
+pub trait Fill {
+    fn url(&self, target: &Target) -> Option<String>;
+}
+
+/// Marks a slot in the HTML. CommonMark turns U+0000 in the input into U+FFFD and the input
+/// is scrubbed of it as well, so the marker cannot occur in rendered text.
+const MARK: char = '\0';
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a markdown body.
+pub fn render(body: &str, resolver: &dyn Resolve) -> Rendered {
+    let body = body.replace(MARK, "\u{fffd}");
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(&body, options()).into_offset_iter().collect();
+    let mut renderer = Renderer {
+        resolver,
+        out: Vec::new(),
+        rendered: Rendered::default(),
+        open_links: Vec::new(),
+    };
+    renderer.run(events);
+    let mut html = String::with_capacity(body.len() * 5 / 4);
+    pulldown_cmark::html::push_html(&mut html, renderer.out.into_iter());
+    let mut rendered = renderer.rendered;
+    rendered.pieces = html.split(MARK).map(str::to_string).collect();
+    debug_assert_eq!(rendered.pieces.len(), rendered.slots.len() + 1);
+    rendered
+}
+
+struct Renderer<'r, 'a> {
+    resolver: &'r dyn Resolve,
+    out: Vec<Event<'a>>,
+    rendered: Rendered,
+    /// For each open link: the target when it became a slot.
+    open_links: Vec<Option<Target>>,
+}
+
+impl<'a> Renderer<'_, 'a> {
+    fn run(&mut self, events: Vec<(Event<'a>, std::ops::Range<usize>)>) {
+        let mut events = events.into_iter().peekable();
+        let mut in_first_paragraph = None;
+        while let Some((event, range)) = events.next() {
+            match event {
+                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                    let inner: Vec<Event<'a>> = events
+                        .by_ref()
+                        .map(|(e, _)| e)
+                        .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                        .collect();
+                    self.heading(level, id, classes, attrs, inner);
+                }
+                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                    self.link_start(link_type, dest_url, title, id, range.start);
+                }
+                Event::End(TagEnd::Link) => match self.open_links.pop().flatten() {
+                    Some(target) => self.slot(Slot::LinkEnd { target }),
+                    None => self.out.push(Event::End(TagEnd::Link)),
+                },
+                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                    let inner: Vec<Event<'a>> = events
+                        .by_ref()
+                        .map(|(e, _)| e)
+                        .take_while(|e| !matches!(e, Event::End(TagEnd::Image)))
+                        .collect();
+                    self.image(link_type, dest_url, title, id, inner, range.start);
+                }
+                Event::Start(Tag::Paragraph) if in_first_paragraph.is_none() => {
+                    in_first_paragraph = Some(true);
+                    self.out.push(Event::Start(Tag::Paragraph));
+                }
+                Event::End(TagEnd::Paragraph) if in_first_paragraph == Some(true) => {
+                    in_first_paragraph = Some(false);
+                    self.out.push(Event::End(TagEnd::Paragraph));
+                }
+                Event::Text(ref text) | Event::Code(ref text)
+                    if in_first_paragraph == Some(true) =>
+                {
+                    self.rendered.summary.push_str(text);
+                    self.out.push(event);
+                }
+                Event::SoftBreak if in_first_paragraph == Some(true) => {
+                    self.rendered.summary.push(' ');
+                    self.out.push(event);
+                }
+                other => self.out.push(other),
+            }
+        }
+    }
+
+    fn slot(&mut self, slot: Slot) {
+        self.rendered.slots.push(slot);
+        self.out.push(Event::InlineHtml(CowStr::from(MARK.to_string())));
+    }
+
+    fn heading(
+        &mut self,
+        level: HeadingLevel,
+        id: Option<CowStr<'a>>,
+        classes: Vec<CowStr<'a>>,
+        attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+        inner: Vec<Event<'a>>,
+    ) {
+        let text = plain_text(&inner);
+        let wanted = match &id {
+            Some(id) => id.to_string(),
+            None => slug::slugify(&text),
+        };
+        let id = self.unique_id(if wanted.is_empty() { "section".into() } else { wanted });
+        self.rendered.headings.push(Heading { level: level as u8, id: id.clone(), text });
+        let tag = Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs };
+        self.out.push(Event::Start(tag));
+        // Headings may hold links too; run them through the same slot logic.
+        let inner: Vec<_> = inner.into_iter().map(|e| (e, 0..0)).collect();
+        self.run_inline(inner);
+        self.out.push(Event::End(TagEnd::Heading(level)));
+    }
+
+    fn run_inline(&mut self, events: Vec<(Event<'a>, std::ops::Range<usize>)>) {
+        let summary = std::mem::take(&mut self.rendered.summary);
+        self.run(events);
+        self.rendered.summary = summary;
+    }
+
+    fn unique_id(&self, wanted: String) -> String {
+        let taken = |id: &str| self.rendered.headings.iter().any(|h| h.id == id);
+        if !taken(&wanted) {
+            return wanted;
+        }
+        (1..).map(|n| format!("{wanted}-{n}")).find(|id| !taken(id)).expect("some suffix is free")
+    }
+
+    fn link_start(
+        &mut self,
+        link_type: LinkType,
+        dest_url: CowStr<'a>,
+        title: CowStr<'a>,
+        id: CowStr<'a>,
+        offset: usize,
+    ) {
+        match self.resolve(&dest_url, offset) {
+            Some(target) => {
+                self.open_links.push(Some(target.clone()));
+                self.slot(Slot::LinkStart { target, title: title.to_string() });
+            }
+            None => {
+                self.open_links.push(None);
+                self.out.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            }
+        }
+    }
+
+    fn image(
+        &mut self,
+        link_type: LinkType,
+        dest_url: CowStr<'a>,
+        title: CowStr<'a>,
+        id: CowStr<'a>,
+        inner: Vec<Event<'a>>,
+        offset: usize,
+    ) {
+        match self.resolve(&dest_url, offset) {
+            Some(target) => {
+                let alt = plain_text(&inner);
+                self.slot(Slot::Image { target, alt, title: title.to_string() });
+            }
+            None => {
+                self.out.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
+                self.out.extend(inner);
+                self.out.push(Event::End(TagEnd::Image));
+            }
+        }
+    }
+
+    fn resolve(&mut self, destination: &str, offset: usize) -> Option<Target> {
+        match self.resolver.resolve(destination)? {
+            Ok(target) => Some(target),
+            Err(()) => {
+                let broken = BrokenLink { destination: destination.to_string(), offset };
+                self.rendered.broken_links.push(broken);
+                None
+            }
+        }
+    }
+}
+
+impl Rendered {
+    /// The finished HTML for one tier.
+    pub fn fill(&self, tier: &dyn Fill) -> String {
+        let mut html =
+            String::with_capacity(self.pieces.iter().map(String::len).sum::<usize>() + 64);
+        let mut pieces = self.pieces.iter();
+        html.push_str(pieces.next().map_or("", String::as_str));
+        let mut hidden_links = 0usize;
+        for (slot, piece) in self.slots.iter().zip(pieces) {
+            write_slot(&mut html, slot, tier, &mut hidden_links);
+            html.push_str(piece);
+        }
+        html
+    }
+
+    /// Every target the body points to.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+        self.slots.iter().filter_map(|slot| match slot {
+            Slot::LinkStart { target, .. } | Slot::Image { target, .. } => Some(target),
+            Slot::LinkEnd { .. } => None,
+        })
+    }
+
+    /// The HTML with no slots filled, for tests.
+    pub fn is_empty(&self) -> bool {
+        self.pieces.iter().all(|p| p.trim().is_empty())
+    }
+}
+
+fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill, hidden: &mut usize) {
+    use std::fmt::Write;
+    match slot {
+        Slot::LinkStart { target, title } => match tier.url(target) {
+            Some(url) => {
+                let _ = write!(html, "<a href=\"{}\"", escape(&url));
+                if !title.is_empty() {
+                    let _ = write!(html, " title=\"{}\"", escape(title));
+                }
+                html.push('>');
+            }
+            None => {
+                *hidden += 1;
+                html.push_str("<span class=\"link-unavailable\">");
+            }
+        },
+        Slot::LinkEnd { target } => {
+            html.push_str(if tier.url(target).is_some() { "</a>" } else { "</span>" });
+        }
+        Slot::Image { target, alt, title } => match tier.url(target) {
+            Some(url) => {
+                let _ = write!(html, "<img src=\"{}\" alt=\"{}\"", escape(&url), escape(alt));
+                if !title.is_empty() {
+                    let _ = write!(html, " title=\"{}\"", escape(title));
+                }
+                html.push_str(" />");
+            }
+            None => {
+                let _ = write!(html, "<span class=\"image-unavailable\">{}</span>", escape(alt));
+            }
+        },
+    }
+}
+
+/// Escapes text for an HTML attribute or element.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The text of some inline events, without markup.
+pub fn plain_text(events: &[Event<'_>]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// The body as plain text, as an email client would show it: paragraphs separated by blank
+/// lines, list items with `- `, links followed by their address.
+pub fn to_plain_text(body: &str) -> String {
+    let mut out = String::new();
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut link_urls: Vec<String> = Vec::new();
+    for event in Parser::new_ext(body, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak => out.push('\n'),
+            Event::Start(Tag::List(start)) => {
+                end_block(&mut out, lists.is_empty());
+                lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+                end_block(&mut out, lists.is_empty());
+            }
+            Event::Start(Tag::Item) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(&"  ".repeat(lists.len().saturating_sub(1)));
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
+            }
+            Event::TaskListMarker(done) => out.push_str(if done { "[x] " } else { "[ ] " }),
+            Event::Start(Tag::Link { dest_url, .. }) => link_urls.push(dest_url.to_string()),
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = link_urls.pop().filter(|u| !out.ends_with(u.as_str())) {
+                    out.push_str(&format!(" ({})", url.trim_start_matches("mailto:")));
+                }
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) if lists.is_empty() => end_block(&mut out, true),
+            Event::Rule => out.push_str("---\n\n"),
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn end_block(out: &mut String, blank_line: bool) {
+    let trimmed = out.trim_end_matches([' ', '\n']).len();
+    out.truncate(trimmed);
+    if !out.is_empty() {
+        out.push_str(if blank_line { "\n\n" } else { "\n" });
+    }
+}
+
+/// The line a byte offset of a body falls on, as a position in the whole file.
+pub fn position_in_file(body: &str, body_offset: usize, file: &str, offset: usize) -> Position {
+    debug_assert!(body_offset + body.len() <= file.len());
+    Position::of_offset(file, body_offset + offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoLinks;
+    impl Resolve for NoLinks {
+        fn resolve(&self, destination: &str) -> Option<Result<Target, ()>> {
+            match destination {
+                "other.md" => Some(Ok(Target { node: Node::Page(1), suffix: "#x".into() })),
+                "missing.md" => Some(Err(())),
+                _ => None,
+            }
+        }
+    }
+
+    struct Everything(bool);
+    impl Fill for Everything {
+        fn url(&self, target: &Target) -> Option<String> {
+            self.0.then(|| format!("/t/page-{:?}/{}", target.node, target.suffix))
+        }
+    }
+
+    #[test]
+    fn template_syntax_is_shown_as_written() {
+        let html = render("Hi {{my.Partner Name}} {% x %}", &NoLinks).fill(&Everything(true));
+        assert_eq!(html, "<p>Hi {{my.Partner Name}} {% x %}</p>\n");
+    }
+
+    #[test]
+    fn heading_ids_are_unique_within_a_page() {
+        let rendered = render("## Fees\n\n## Fees\n\n## Fees {#custom}\n", &NoLinks);
+        let ids: Vec<_> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["fees", "fees-1", "custom"]);
+    }
+
+    #[test]
+    fn internal_links_are_filled_per_tier() {
+        let rendered = render("See [the other](other.md) and [gone](missing.md).", &NoLinks);
+        assert_eq!(rendered.broken_links[0].destination, "missing.md");
+        let visible = rendered.fill(&Everything(true));
+        assert!(visible.contains("<a href=\"/t/page-Page(1)/#x\">the other</a>"), "{visible}");
+        let hidden = rendered.fill(&Everything(false));
+        assert!(hidden.contains("<span class=\"link-unavailable\">the other</span>"), "{hidden}");
+        assert!(!hidden.contains("page-"), "{hidden}");
+    }
+
+    #[test]
+    fn plain_text_keeps_paragraphs_lists_and_link_addresses() {
+        let text = to_plain_text(
+            "Hi {{name}},\n\nI **met** [Ana](https://a.example).\n\n- one\n- two\n\nBest",
+        );
+        assert_eq!(text, "Hi {{name}},\n\nI met Ana (https://a.example).\n\n- one\n- two\n\nBest");
+    }
+}
