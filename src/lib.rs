@@ -5,6 +5,11 @@
 //! input, [`markdown`] renders each body once, [`tier`] decides visibility, [`render`] turns each
 //! tier's view into files, and [`output`] writes only what changed. [`build`] runs the pipeline.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a Diagnostic is built only on the error path, where its size costs nothing"
+)]
+
 pub mod build;
 pub mod content;
 pub mod diagnostic;

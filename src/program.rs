@@ -134,12 +134,7 @@ pub fn load(path: &Path) -> Result<Program, Vec<Diagnostic>> {
             "run portico in a folder that has `partners.yaml`, or pass `--root <folder>`",
         )]
     })?;
-    let text = String::from_utf8(text).map_err(|e| {
-        vec![
-            Diagnostic::error(path, format!("the file is not valid UTF-8 ({e})"))
-                .with_help("save the file with UTF-8 encoding"),
-        ]
-    })?;
+    let text = String::from_utf8(text).map_err(|e| vec![Diagnostic::not_utf8(path, &e)])?;
     parse(path, &text)
 }
 
@@ -159,9 +154,9 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn program(mut self, raw: RawFile) -> Result<Program, Vec<Diagnostic>> {
         let base_url = self.url(&raw.program.base_url);
-        let intake_url = raw.program.intake_url.as_ref().and_then(|u| {
+        let intake_url = raw.program.intake_url.as_ref().map(|u| {
             self.url(u);
-            Some(u.value.clone())
+            u.value.clone()
         });
         let response_sla_hours = match &raw.program.response_sla {
             Some(sla) => self.sla(sla),

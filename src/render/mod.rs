@@ -75,7 +75,7 @@ pub fn render_tier(
     files.extend(renderer.tags()?);
     files.push(renderer.plain("404.html", "404.html", renderer.base_context())?);
     files.push(renderer.sitemap()?);
-    files.push(renderer.plain("robots.txt", "robots.txt", renderer.robots_context())?);
+    files.push(renderer.plain("robots.txt", "robots.txt", renderer.base_context())?);
     files.extend(view.assets());
     files.extend(theme.static_files());
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -117,6 +117,7 @@ impl<'a> Renderer<'a> {
             },
         );
         shared.insert("nav", &view.nav());
+        shared.insert("current", "");
         Renderer { theme, view, shared }
     }
 
@@ -157,6 +158,7 @@ impl<'a> Renderer<'a> {
         context.insert("previous", &previous.map(|p| view.link(p)));
         context.insert("next", &next.map(|p| view.link(p)));
         context.insert("section", &self.section_context(page.section, false));
+        context.insert("current", view.top_level_path(page.section));
         let template = page.meta.template.as_ref().map_or("page.html", |(t, _)| t.as_str());
         let contents =
             self.render(template, &context, || format!("`content/{}`", page.file.display()))?;
@@ -210,6 +212,7 @@ impl<'a> Renderer<'a> {
         let section = &view.site.sections[id];
         let mut context = self.base_context();
         context.insert("section", &self.section_context(id, true));
+        context.insert("current", view.top_level_path(id));
         context.insert(
             "breadcrumbs",
             &section.parent.map(|p| view.breadcrumbs(p)).unwrap_or_default(),
@@ -266,12 +269,6 @@ impl<'a> Renderer<'a> {
         let mut context = self.base_context();
         context.insert("entries", &entries);
         self.plain("sitemap.xml", "sitemap.xml", context)
-    }
-
-    fn robots_context(&self) -> Context {
-        let mut context = self.base_context();
-        context.insert("sitemap_url", &self.view.base.absolute("sitemap.xml"));
-        context
     }
 }
 

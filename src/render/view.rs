@@ -93,6 +93,19 @@ impl<'a> TierView<'a> {
         sections.collect()
     }
 
+    /// The site path of the top-level section that holds a section, for marking the
+    /// current navigation item (empty for the home section itself).
+    pub fn top_level_path(&self, section: usize) -> &str {
+        let mut current = section;
+        while let Some(parent) = self.site.sections[current].parent {
+            if self.site.sections[parent].parent.is_none() {
+                return &self.site.sections[current].path;
+            }
+            current = parent;
+        }
+        ""
+    }
+
     pub fn link(&self, page: usize) -> Link {
         let page = &self.site.pages[page];
         Link { title: page.title.clone(), url: self.base.link(&page.path) }

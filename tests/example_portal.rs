@@ -1,0 +1,84 @@
+//! The example portal at the repository root: it builds for every tier, and a few of its pages
+//! are pinned as snapshots so a change to the theme or renderer shows up in review.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use portico::build::{BuildOptions, build};
+
+fn build_example() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let options = BuildOptions {
+        root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        output: out.path().to_path_buf(),
+        tiers: vec![],
+        base_url: None,
+        drafts: false,
+    };
+    let report = build(&options).unwrap();
+    assert!(
+        report.warnings.is_empty(),
+        "the example portal should build cleanly: {:#?}",
+        report.warnings
+    );
+    out
+}
+
+fn page(out: &Path, path: &str) -> String {
+    fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn builds_every_tier_with_its_name_and_sections() {
+    let out = build_example();
+    for (tier, name) in [
+        ("strategic", "Tier 1 Strategic"),
+        ("active", "Tier 2 Active"),
+        ("referral-network", "Tier 3 Referral Network"),
+    ] {
+        let home = page(out.path(), &format!("{tier}/index.html"));
+        assert!(home.contains(name), "{tier} home lacks its tier name");
+        for file in
+            ["404.html", "robots.txt", "sitemap.xml", "style.css", "portico.js", "tags/index.html"]
+        {
+            assert!(out.path().join(tier).join(file).is_file(), "{tier}/{file} missing");
+        }
+    }
+    let network_home = page(out.path(), "referral-network/index.html");
+    assert!(!network_home.contains("Strategic partner desk"));
+    assert!(page(out.path(), "strategic/index.html").contains("Strategic partner desk"));
+}
+
+#[test]
+fn snapshot_email_template() {
+    let out = build_example();
+    insta::assert_snapshot!(page(
+        out.path(),
+        "referral-network/email-templates/plant-the-seed/index.html"
+    ));
+}
+
+#[test]
+fn snapshot_case_study_with_co_located_chart() {
+    let out = build_example();
+    insta::assert_snapshot!(page(
+        out.path(),
+        "active/case-studies/saas-close-acceleration/index.html"
+    ));
+    assert!(out.path().join("active/case-studies/saas-close-acceleration/results.svg").is_file());
+}
+
+#[test]
+fn snapshot_checklist() {
+    let out = build_example();
+    insta::assert_snapshot!(page(
+        out.path(),
+        "referral-network/checklists/referral-readiness/index.html"
+    ));
+}
+
+#[test]
+fn snapshot_referral_form_without_intake_falls_back_to_email() {
+    let out = build_example();
+    insta::assert_snapshot!(page(out.path(), "referral-network/refer/index.html"));
+}

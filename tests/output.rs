@@ -1,0 +1,219 @@
+//! What `build` writes: links that resolve under any base URL, byte-identical rebuilds that
+//! touch nothing, stale files removed, and never a folder portico did not create.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use portico::build::{BuildError, BuildOptions, build};
+use portico::output::OutputError;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn options(root: &Path, output: &Path, base_url: Option<&str>) -> BuildOptions {
+    BuildOptions {
+        root: root.to_path_buf(),
+        output: output.to_path_buf(),
+        tiers: vec![],
+        base_url: base_url.map(str::to_string),
+        drafts: false,
+    }
+}
+
+/// Every file under `dir`, relative path to contents.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+fn mtimes(dir: &Path) -> BTreeMap<PathBuf, SystemTime> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), e.metadata().unwrap().modified().unwrap()))
+        .collect()
+}
+
+/// The values of every `href="…"` and `src="…"` attribute in an HTML file.
+fn references(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(start) = rest.find(attribute) {
+            rest = &rest[start + attribute.len()..];
+            let end = rest.find('"').unwrap();
+            found.push(rest[..end].replace("&amp;", "&"));
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
+fn is_external(reference: &str) -> bool {
+    reference.starts_with('#')
+        || reference.starts_with("mailto:")
+        || reference.starts_with("http://")
+        || reference.starts_with("https://")
+}
+
+/// Asserts that every internal reference in every HTML file of each tier lands on a file of
+/// that tier's output, under `base_path` + tier id.
+fn assert_links_resolve(output: &Path, base_path: &str) {
+    let tiers = ["strategic", "active", "referral-network"];
+    let mut checked = 0;
+    for tier in tiers {
+        let tier_dir = output.join(tier);
+        let prefix = format!("{base_path}{tier}/");
+        for (relative, bytes) in tree(&tier_dir) {
+            if relative.extension().is_none_or(|e| e != "html") {
+                continue;
+            }
+            let html = String::from_utf8(bytes).unwrap();
+            for reference in references(&html).into_iter().filter(|r| !is_external(r)) {
+                let path = reference.split(['#', '?']).next().unwrap();
+                let inside = path.strip_prefix(&prefix).unwrap_or_else(|| {
+                    panic!("{tier}/{}: `{reference}` is not under `{prefix}`", relative.display())
+                });
+                let target = if inside.is_empty() || inside.ends_with('/') {
+                    tier_dir.join(inside).join("index.html")
+                } else {
+                    tier_dir.join(inside)
+                };
+                assert!(
+                    target.is_file(),
+                    "{tier}/{}: `{reference}` points to no file",
+                    relative.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} references checked");
+}
+
+#[test]
+fn every_internal_link_resolves_under_a_sub_path() {
+    let out = tempfile::tempdir().unwrap();
+    build(&options(&repo(), out.path(), Some("https://intranet.example/partners/portal/")))
+        .unwrap();
+    assert_links_resolve(out.path(), "/partners/portal/");
+}
+
+#[test]
+fn every_internal_link_resolves_at_a_domain_root() {
+    let out = tempfile::tempdir().unwrap();
+    build(&options(&repo(), out.path(), Some("https://partners.example"))).unwrap();
+    assert_links_resolve(out.path(), "/");
+}
+
+#[test]
+fn sitemap_uses_absolute_urls_with_the_base_path() {
+    let out = tempfile::tempdir().unwrap();
+    build(&options(&repo(), out.path(), Some("https://intranet.example/p/"))).unwrap();
+    let sitemap = fs::read_to_string(out.path().join("active/sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>https://intranet.example/p/active/icps/</loc>"), "{sitemap}");
+    assert!(!sitemap.contains("/p//"), "{sitemap}");
+}
+
+#[test]
+fn the_same_input_gives_byte_identical_output() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    build(&options(&repo(), a.path(), None)).unwrap();
+    build(&options(&repo(), b.path(), None)).unwrap();
+    assert_eq!(tree(a.path()), tree(b.path()));
+}
+
+#[test]
+fn a_rebuild_without_changes_rewrites_no_file() {
+    let out = tempfile::tempdir().unwrap();
+    let first = build(&options(&repo(), out.path(), None)).unwrap();
+    assert!(first.write.written > 100);
+    let before = mtimes(out.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = build(&options(&repo(), out.path(), None)).unwrap();
+    assert_eq!(second.write.written, 0);
+    assert_eq!(second.write.removed, 0);
+    assert_eq!(mtimes(out.path()), before);
+}
+
+fn small_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("partners.yaml"),
+        "program:\n  name: P\n  base_url: https://p.example/\n  contact: a@p.example\n\
+         tiers:\n  - id: gold\n    name: Gold\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("content/guides")).unwrap();
+    fs::write(root.join("content/_index.md"), "---\ntitle: Home\n---\n").unwrap();
+    fs::write(root.join("content/guides/keep.md"), "---\ntitle: Keep\n---\n").unwrap();
+    fs::write(root.join("content/guides/drop.md"), "---\ntitle: Drop\n---\n").unwrap();
+    dir
+}
+
+#[test]
+fn pages_that_no_longer_exist_are_removed() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    assert!(output.join("gold/guides/drop/index.html").is_file());
+    fs::remove_file(site.path().join("content/guides/drop.md")).unwrap();
+    let report = build(&options(site.path(), &output, None)).unwrap();
+    assert_eq!(report.write.removed, 1);
+    assert!(!output.join("gold/guides/drop").exists());
+    assert!(output.join("gold/guides/keep/index.html").is_file());
+}
+
+#[test]
+fn refuses_to_write_into_a_folder_portico_did_not_create() {
+    let site = small_site();
+    let output = site.path().join("precious");
+    fs::create_dir_all(&output).unwrap();
+    fs::write(output.join("thesis.docx"), "years of work").unwrap();
+    let error = build(&options(site.path(), &output, None)).unwrap_err();
+    assert!(matches!(error, BuildError::Output(OutputError::NotOurs(_))), "{error}");
+    assert_eq!(fs::read_to_string(output.join("thesis.docx")).unwrap(), "years of work");
+    assert_eq!(fs::read_dir(&output).unwrap().count(), 1);
+}
+
+#[test]
+fn refuses_to_write_over_the_site_itself() {
+    let site = small_site();
+    for output in [site.path().to_path_buf(), site.path().join("content"), site.path().join("..")] {
+        let error = build(&options(site.path(), &output, None)).unwrap_err();
+        assert!(matches!(error, BuildError::Output(_)), "{}: {error}", output.display());
+    }
+    assert!(site.path().join("content/guides/keep.md").is_file());
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    let before = tree(&output);
+    fs::write(site.path().join("content/guides/keep.md"), "---\ntitle: [broken\n---\n").unwrap();
+    assert!(build(&options(site.path(), &output, None)).is_err());
+    assert_eq!(tree(&output), before);
+}
+
+#[test]
+fn building_one_tier_leaves_the_others_alone() {
+    let out = tempfile::tempdir().unwrap();
+    build(&options(&repo(), out.path(), None)).unwrap();
+    let before = tree(&out.path().join("strategic"));
+    let mut one = options(&repo(), out.path(), None);
+    one.tiers = vec!["active".into()];
+    let report = build(&one).unwrap();
+    assert_eq!(report.tiers.len(), 1);
+    assert_eq!(tree(&out.path().join("strategic")), before);
+}

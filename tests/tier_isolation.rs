@@ -1,0 +1,200 @@
+//! The core promise: content gated above a tier never reaches that tier's output, in any file.
+//!
+//! Unique marker strings are planted in every place gated content can hide (title, body,
+//! description, tag, slug, co-located asset name and contents, section intro) and each
+//! tier's output tree is searched byte by byte.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use portico::build::{BuildOptions, build};
+
+const PROGRAM: &str = "program:
+  name: Marker Program
+  base_url: https://portal.example/
+  contact: partners@portal.example
+tiers:
+  - id: strategic
+    name: Tier 1 Strategic
+  - id: active
+    name: Tier 2 Active
+  - id: referral-network
+    name: Tier 3 Referral Network
+";
+
+/// Markers for content gated to `strategic` (`S`) and to `active` (`A`).
+const S: &str = "qqstrategicmarker";
+const A: &str = "qqactivemarker";
+
+fn write(root: &Path, relative: &str, contents: &str) {
+    let path = root.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+/// A site with gated material for `marker` at `tier`, in a gated section and as gated pages
+/// in open sections.
+fn plant(root: &Path, tier: &str, marker: &str) {
+    write(
+        root,
+        &format!("content/{marker}-desk/_index.md"),
+        &format!(
+            "---\ntitle: Desk {marker}\ndescription: Intro {marker}\ntier: {tier}\n---\nSection body {marker}.\n"
+        ),
+    );
+    write(
+        root,
+        &format!("content/{marker}-desk/plan-{marker}/index.md"),
+        &format!(
+            "---\ntitle: Plan {marker}\ndescription: Desc {marker}\ntags: [{marker}-tag, shared]\ndate: 2026-01-02\n---\n\
+             Body {marker}. ![chart]({marker}-chart.svg) [file]({marker}-sheet.csv)\n"
+        ),
+    );
+    write(
+        root,
+        &format!("content/{marker}-desk/plan-{marker}/{marker}-chart.svg"),
+        &format!("<svg><title>{marker}</title></svg>"),
+    );
+    write(
+        root,
+        &format!("content/{marker}-desk/plan-{marker}/{marker}-sheet.csv"),
+        &format!("a,b\n{marker},1\n"),
+    );
+    write(
+        root,
+        &format!("content/open/gated-{marker}.md"),
+        &format!(
+            "---\ntitle: Gated {marker}\ntier: {tier}\ndescription: D {marker}\ntags: [{marker}-only, shared]\n\
+             date: 2026-02-03\nsubject: Subject {marker}\nextra:\n  note: {marker}\n---\n# Heading {marker}\n\nText {marker}.\n"
+        ),
+    );
+    write(
+        root,
+        &format!("content/open/assets-{marker}/index.md"),
+        &format!("---\ntitle: Bundle {marker}\ntier: {tier}\n---\nB\n"),
+    );
+    write(root, &format!("content/open/assets-{marker}/{marker}.pdf"), &format!("%PDF {marker}"));
+}
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "partners.yaml", PROGRAM);
+    write(root, "content/_index.md", "---\ntitle: Home\n---\nWelcome.\n");
+    write(root, "content/open/_index.md", "---\ntitle: Open\n---\n");
+    // Open pages that link to gated ones: the link text is theirs, the address is not.
+    write(
+        root,
+        "content/open/linker.md",
+        &format!(
+            "---\ntitle: Linker\ntags: [shared]\n---\nSee [the plan](../{S}-desk/plan-{S}/index.md), \
+             [the gated page](gated-{A}.md#heading-{A}) and ![a chart](../{S}-desk/plan-{S}/{S}-chart.svg).\n"
+        ),
+    );
+    write(root, "content/open/first.md", "---\ntitle: First\nweight: 1\n---\nFirst.\n");
+    write(root, "content/open/last.md", "---\ntitle: Last\nweight: 99\n---\nLast.\n");
+    plant(root, "strategic", S);
+    plant(root, "active", A);
+    dir
+}
+
+fn build_site(root: &Path, output: &Path) {
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: output.to_path_buf(),
+        tiers: vec![],
+        base_url: None,
+        drafts: false,
+    };
+    build(&options).unwrap();
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// Every file of the tier whose path or bytes contain the marker.
+fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
+    files(tier_dir)
+        .into_iter()
+        .filter(|path| {
+            let bytes = fs::read(path).unwrap();
+            path.to_string_lossy().contains(marker)
+                || bytes.windows(marker.len()).any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
+        })
+        .map(|p| p.strip_prefix(tier_dir).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn gated_content_never_reaches_a_lower_tier() {
+    let site = site();
+    let output = site.path().join("public");
+    build_site(site.path(), &output);
+    let active = output.join("active");
+    let network = output.join("referral-network");
+
+    assert_eq!(leaks(&active, S), Vec::<String>::new(), "strategic content in the active tier");
+    assert_eq!(leaks(&network, S), Vec::<String>::new(), "strategic content in the network tier");
+    assert_eq!(leaks(&network, A), Vec::<String>::new(), "active content in the network tier");
+}
+
+#[test]
+fn gated_content_reaches_its_own_tier_and_those_above() {
+    let site = site();
+    let output = site.path().join("public");
+    build_site(site.path(), &output);
+    let strategic = output.join("strategic");
+    let active = output.join("active");
+    for (tier_dir, marker) in [(&strategic, S), (&strategic, A), (&active, A)] {
+        let found = leaks(tier_dir, marker);
+        for expected in [
+            format!("{marker}-desk/index.html"),
+            format!("{marker}-desk/plan-{marker}/index.html"),
+            format!("{marker}-desk/plan-{marker}/{marker}-chart.svg"),
+            format!("{marker}-desk/plan-{marker}/{marker}-sheet.csv"),
+            format!("open/gated-{marker}/index.html"),
+            format!("open/assets-{marker}/{marker}.pdf"),
+            format!("tags/{marker}-only/index.html"),
+            "sitemap.xml".to_string(),
+            "index.html".to_string(),
+        ] {
+            assert!(
+                found.contains(&expected),
+                "{expected} missing from {}: {found:?}",
+                tier_dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn links_to_gated_pages_keep_their_text_but_lose_their_address() {
+    let site = site();
+    let output = site.path().join("public");
+    build_site(site.path(), &output);
+    let lower = fs::read_to_string(output.join("referral-network/open/linker/index.html")).unwrap();
+    assert!(lower.contains("<span class=\"link-unavailable\">the plan</span>"), "{lower}");
+    assert!(lower.contains("<span class=\"image-unavailable\">a chart</span>"), "{lower}");
+    let top = fs::read_to_string(output.join("strategic/open/linker/index.html")).unwrap();
+    assert!(
+        top.contains(&format!("<a href=\"/strategic/{S}-desk/plan-{S}/\">the plan</a>")),
+        "{top}"
+    );
+    assert!(top.contains(&format!("href=\"/strategic/open/gated-{A}/#heading-{A}\"")), "{top}");
+}
+
+#[test]
+fn previous_and_next_skip_pages_the_tier_cannot_see() {
+    let site = site();
+    let output = site.path().join("public");
+    build_site(site.path(), &output);
+    let first = fs::read_to_string(output.join("referral-network/open/first/index.html")).unwrap();
+    assert!(first.contains("rel=\"next\" href=\"/referral-network/open/"), "{first}");
+    assert!(!first.contains("gated-"), "{first}");
+}
