@@ -82,6 +82,18 @@ impl Diagnostic {
         self
     }
 
+    /// The error for a file that is not UTF-8, pointing at its first bad byte.
+    pub fn not_utf8(path: impl Into<PathBuf>, error: &std::string::FromUtf8Error) -> Self {
+        let bytes = error.as_bytes();
+        let text = String::from_utf8_lossy(bytes);
+        let before = String::from_utf8_lossy(&bytes[..error.utf8_error().valid_up_to()]);
+        // Columns elsewhere are counted after the byte order mark, which editors do not show.
+        let before = before.strip_prefix('\u{feff}').unwrap_or(&before);
+        Diagnostic::error(path, "the file is not valid UTF-8")
+            .at(&text, Position::of_offset(before, before.len()))
+            .with_help("save the file with UTF-8 encoding")
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -162,6 +174,14 @@ mod tests {
         let d = Diagnostic::error("a.md", "bad").at("x: 1\ntitel: y\n", Position::new(2, 1));
         let text = d.with_help("rename it").to_string();
         assert_eq!(text, "error: a.md:2:1: bad\n  |\n2 | titel: y\n  | ^\n  help: rename it");
+    }
+
+    #[test]
+    fn points_at_the_first_byte_that_is_not_utf8() {
+        let error = String::from_utf8(b"\xef\xbb\xbfok\nab\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(Diagnostic::not_utf8("a.md", &error).location(), "a.md:2:3");
+        let error = String::from_utf8(b"\xef\xbb\xbf\xe9".to_vec()).unwrap_err();
+        assert_eq!(Diagnostic::not_utf8("a.md", &error).location(), "a.md:1:1");
     }
 
     #[test]

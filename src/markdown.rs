@@ -8,6 +8,8 @@
 //! Text that looks like template syntax (`{{ name }}`) is ordinary text here: page bodies are
 //! never run through the template engine.
 
+use std::ops::Range;
+
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Position;
@@ -91,7 +93,7 @@ pub fn options() -> Options {
 /// Renders a markdown body.
 pub fn render(body: &str, resolver: &dyn Resolve) -> Rendered {
     let body = body.replace(MARK, "\u{fffd}");
-    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+    let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(&body, options()).into_offset_iter().collect();
     let mut renderer = Renderer {
         resolver,
@@ -117,16 +119,15 @@ struct Renderer<'r, 'a> {
 }
 
 impl<'a> Renderer<'_, 'a> {
-    fn run(&mut self, events: Vec<(Event<'a>, std::ops::Range<usize>)>) {
+    fn run(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
         let mut events = events.into_iter().peekable();
         let mut in_first_paragraph = None;
         while let Some((event, range)) = events.next() {
             match event {
                 Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                    let inner: Vec<Event<'a>> = events
+                    let inner: Vec<(Event<'a>, Range<usize>)> = events
                         .by_ref()
-                        .map(|(e, _)| e)
-                        .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+                        .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
                         .collect();
                     self.heading(level, id, classes, attrs, inner);
                 }
@@ -179,9 +180,10 @@ impl<'a> Renderer<'_, 'a> {
         id: Option<CowStr<'a>>,
         classes: Vec<CowStr<'a>>,
         attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
-        inner: Vec<Event<'a>>,
+        inner: Vec<(Event<'a>, Range<usize>)>,
     ) {
-        let text = plain_text(&inner);
+        let events: Vec<Event<'a>> = inner.iter().map(|(e, _)| e.clone()).collect();
+        let text = plain_text(&events);
         let wanted = match &id {
             Some(id) => id.to_string(),
             None => slug::slugify(&text),
@@ -190,13 +192,13 @@ impl<'a> Renderer<'_, 'a> {
         self.rendered.headings.push(Heading { level: level as u8, id: id.clone(), text });
         let tag = Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs };
         self.out.push(Event::Start(tag));
-        // Headings may hold links too; run them through the same slot logic.
-        let inner: Vec<_> = inner.into_iter().map(|e| (e, 0..0)).collect();
+        // Headings may hold links too; run them through the same slot logic, keeping their
+        // offsets so a broken link in a heading is reported on its own line.
         self.run_inline(inner);
         self.out.push(Event::End(TagEnd::Heading(level)));
     }
 
-    fn run_inline(&mut self, events: Vec<(Event<'a>, std::ops::Range<usize>)>) {
+    fn run_inline(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
         let summary = std::mem::take(&mut self.rendered.summary);
         self.run(events);
         self.rendered.summary = summary;

@@ -22,7 +22,8 @@ const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "tag.html", "404.html", "sitemap.xml", "robots.txt",
 );
 
-const DEFAULT_STATIC: &[(&str, &[u8])] = embedded!("static": "style.css", "portico.js");
+const DEFAULT_STATIC: &[(&str, &[u8])] =
+    embedded!("static": "favicon.svg", "style.css", "portico.js");
 
 /// A loaded theme: its templates, parsed once, and the static files every tier gets.
 pub struct Theme {

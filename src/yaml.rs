@@ -58,12 +58,31 @@ impl Fragment<'_> {
         let Some(location) = error.location() else {
             return Diagnostic::error(self.path, message);
         };
-        let diagnostic = self.error_at(&location, message);
+        let mut diagnostic = self.error_at(&location, message);
+        if rendered.contains("found a tab") {
+            diagnostic = self.point_at_tab(diagnostic, &location);
+        }
         match error.without_snippet() {
             serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } => {
                 self.explain_duplicate(diagnostic, key, &location)
             }
             _ => explain(diagnostic, &rendered),
+        }
+    }
+
+    /// The parser reports a tab at the start of the scalar it was reading, often the line
+    /// above; move the caret to the first tab that indents a line from there on.
+    fn point_at_tab(&self, diagnostic: Diagnostic, location: &Location) -> Diagnostic {
+        let from = (location.line() as usize).saturating_sub(1);
+        let tab = self.yaml.lines().enumerate().skip(from).find_map(|(index, line)| {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            indent.chars().position(|c| c == '\t').map(|column| (index + 1, column + 1))
+        });
+        match tab {
+            Some((line, column)) => {
+                diagnostic.at(self.file_text, Position::new(line + self.line_offset, column))
+            }
+            None => diagnostic,
         }
     }
 
@@ -82,11 +101,13 @@ impl Fragment<'_> {
             .take(second.line() as usize - 1)
             .enumerate()
             .filter(|(_, line)| {
-                let indent = line.chars().take_while(|c| *c == ' ').count();
+                // A key that opens a list item (`- id: a`) is indented by its dash too.
+                let indent = line.len() - line.trim_start_matches([' ', '-']).len();
                 indent + 1 == column && starts_with_key(&line[indent..], key)
             })
             .map(|(index, _)| index + 1 + self.line_offset)
-            .next();
+            // The nearest one: keys at this column further up belong to earlier list items.
+            .last();
         let duplicate_line = self.position(second).line;
         let message = match first {
             Some(first) => {
@@ -105,32 +126,51 @@ fn starts_with_key(line: &str, key: &str) -> bool {
         .any(|prefix| line.starts_with(prefix.as_str()))
 }
 
-/// Adds advice to the parser's most common complaints.
+/// Rewords or adds advice to the parser's most common complaints.
 fn explain(diagnostic: Diagnostic, rendered: &str) -> Diagnostic {
     if rendered.contains("invalid boolean") {
         diagnostic.with_help("write `true` or `false`")
-    } else if let Some(help) = unknown_field_help(rendered) {
-        diagnostic.with_help(help)
+    } else if let Some((field, help)) = unknown_field(rendered) {
+        Diagnostic { message: format!("unknown key `{field}`"), ..diagnostic }.with_help(help)
     } else if rendered.contains("mapping values are not allowed") {
-        diagnostic.with_help("put quotes around a value that contains `: `")
+        let help = if points_at_first_colon(&diagnostic) {
+            "this key is indented further than the keys above it; line it up with them"
+        } else {
+            "put quotes around a value that contains `: `"
+        };
+        diagnostic.with_help(help)
+    } else if rendered.contains("found a tab") {
+        diagnostic.with_help("YAML indents with spaces only; replace the tabs with spaces")
     } else {
         diagnostic
     }
 }
 
-/// serde words an unknown key as "unknown field `x`, expected one of `a`, `b`"; turn that into
-/// a did-you-mean hint.
-fn unknown_field_help(rendered: &str) -> Option<String> {
+/// Whether the parser complains about the colon of the line's own key (`  key: value` indented
+/// too far) rather than a second colon inside a value (`title: Note: read me`).
+fn points_at_first_colon(diagnostic: &Diagnostic) -> bool {
+    let (Some(line), Some(position)) = (&diagnostic.source_line, diagnostic.position) else {
+        return false;
+    };
+    line.chars().position(|c| c == ':') == Some(position.column.saturating_sub(1))
+}
+
+/// serde words an unknown key as "unknown field `x`, expected one of a, b"; "field" is serde's
+/// word, so return the key and a did-you-mean hint in the user's terms.
+fn unknown_field(rendered: &str) -> Option<(&str, String)> {
     let rest = rendered.strip_prefix("unknown field `")?;
     let (field, expected) = rest.split_once('`')?;
-    let known: Vec<&str> =
-        expected.split([',', ' ', '`']).filter(|w| !w.is_empty() && *w != "expected").collect();
-    let known: Vec<&str> =
-        known.into_iter().filter(|w| !matches!(*w, "one" | "of" | "or")).collect();
-    Some(match crate::diagnostic::did_you_mean(field, known.iter().copied()) {
+    let expected = expected.lines().next().unwrap_or("");
+    let expected = expected.split(" at line ").next().unwrap_or(expected);
+    let known: Vec<&str> = expected
+        .split([',', ' ', '`'])
+        .filter(|w| !matches!(*w, "" | "expected" | "one" | "of" | "or"))
+        .collect();
+    let help = match crate::diagnostic::did_you_mean(field, known.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("remove `{field}`; the keys allowed here are: {}", known.join(", ")),
-    })
+    };
+    Some((field, help))
 }
 
 fn strip_location_suffix(rendered: &str) -> String {
@@ -155,6 +195,14 @@ mod tests {
         let err = fragment("a: 1\nb: 2\na: 3\n").parse::<BTreeMap<String, String>>().unwrap_err();
         assert_eq!(err.message, "duplicate key `a` on lines 1 and 3");
         assert_eq!(err.position, Some(Position::new(3, 1)));
+    }
+
+    #[test]
+    fn duplicate_key_in_a_list_item_names_both_lines() {
+        let err = fragment("- id: a\n  name: A\n  id: b\n")
+            .parse::<Vec<BTreeMap<String, String>>>()
+            .unwrap_err();
+        assert_eq!(err.message, "duplicate key `id` on lines 1 and 3");
     }
 
     #[test]

@@ -178,7 +178,8 @@ pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagno
             Err(d) => return Err(vec![d]),
         }
     };
-    let mut reader = Reader { fragment, tiers, problems: Vec::new(), warnings: Vec::new() };
+    let mut reader =
+        Reader { fragment, tiers, problems: Vec::new(), warnings: Vec::new(), title_typo: None };
     let mut fm = FrontMatter::default();
     for (key, value) in entries {
         reader.field(&mut fm, key, value);
@@ -186,12 +187,21 @@ pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagno
     if !reader.problems.is_empty() {
         return Err(reader.problems);
     }
-    let missing_title = fm.title.is_none().then(|| {
-        Diagnostic::error(fragment.path, "front matter has no `title`")
-            .at(fragment.file_text, Position::new(fragment.line_offset, 1))
-            .with_help("add a line such as `title: Referral etiquette` to the front matter")
-    });
+    let missing_title = fm.title.is_none().then(|| missing_title(fragment, reader.title_typo));
     Ok(Parsed { front_matter: fm, warnings: reader.warnings, missing_title })
+}
+
+/// The error for front matter without `title`, pointing at a misspelt `title` key if any.
+fn missing_title(fragment: Fragment<'_>, typo: Option<(String, Position)>) -> Diagnostic {
+    let error = Diagnostic::error(fragment.path, "front matter has no `title`");
+    match typo {
+        Some((key, position)) => {
+            error.at(fragment.file_text, position).with_help(format!("rename `{key}` to `title`"))
+        }
+        None => error
+            .at(fragment.file_text, Position::new(fragment.line_offset, 1))
+            .with_help("add a line such as `title: Referral etiquette` to the front matter"),
+    }
 }
 
 struct Reader<'a> {
@@ -199,6 +209,8 @@ struct Reader<'a> {
     tiers: &'a Tiers,
     problems: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
+    /// An unknown key that looks like `title`, for the error when `title` itself is missing.
+    title_typo: Option<(String, Position)>,
 }
 
 impl Reader<'_> {
@@ -256,6 +268,11 @@ impl Reader<'_> {
             .fragment
             .warning_at(&key.referenced, format!("unknown front-matter key `{}`", key.value));
         let help = match did_you_mean(&key.value, KNOWN_KEYS.iter().copied()) {
+            Some("title") => {
+                let position = self.fragment.position(&key.referenced);
+                self.title_typo = Some((key.value.clone(), position));
+                "did you mean `title`?".to_string()
+            }
             Some(close) => format!("did you mean `{close}`?"),
             None => "it is kept under `extra`; move it there to silence this warning".into(),
         };

@@ -113,10 +113,19 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Loaded, Vec<Diagnostic>> {
             Err(mut errors) => problems.append(&mut errors),
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut site = walk::assemble(options, good, files.assets)?;
+    // Assemble the good files even when others are bad, so problems such as a page loosening
+    // its section's tier are reported in the same run. Leaving a bad file out only loosens its
+    // section's gate, so it cannot invent a tier problem; a bad `_index.md` that set a `slug`
+    // could at worst surface a URL collision with its folder's default path.
+    let assembled = walk::assemble(options, good, files.assets);
+    let mut site = match assembled {
+        Ok(site) if problems.is_empty() => site,
+        Ok(_) => return Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            return Err(problems);
+        }
+    };
     let broken = render_bodies(&mut site, options.content_dir);
     warnings.extend(broken);
     Ok(Loaded { site, warnings })
@@ -137,7 +146,7 @@ fn read_markdown(options: &LoadOptions<'_>, relative: &Path) -> Result<ReadFile,
     let display = display_path(options.content_dir, relative);
     let bytes = std::fs::read(&path)
         .map_err(|e| vec![Diagnostic::error(&display, format!("cannot read the file: {e}"))])?;
-    let text = decode(&display, bytes).map_err(|d| vec![d])?;
+    let text = String::from_utf8(bytes).map_err(|e| vec![Diagnostic::not_utf8(&display, &e)])?;
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
     let split = split(&display, &text).map_err(|d| vec![d])?;
     let (meta, warnings, missing_title) = match split.yaml {
@@ -171,18 +180,6 @@ fn read_markdown(options: &LoadOptions<'_>, relative: &Path) -> Result<ReadFile,
 fn display_path(content_dir: &Path, relative: &Path) -> PathBuf {
     let content = content_dir.file_name().map(PathBuf::from).unwrap_or_default();
     content.join(relative)
-}
-
-fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.into_bytes();
-        let before = String::from_utf8_lossy(&bytes[..valid]);
-        let position = Position::of_offset(&before, before.len());
-        Diagnostic::error(path, "the file is not valid UTF-8")
-            .at(&String::from_utf8_lossy(&bytes), position)
-            .with_help("save the file with UTF-8 encoding")
-    })
 }
 
 /// A page without a title in its front matter takes its first heading, else its file name.

@@ -1,7 +1,7 @@
 //! Walking `content/` and assembling the section tree: folders become sections, markdown files
 //! become pages, other files become assets of the page bundle or section that holds them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -67,8 +67,10 @@ pub(super) fn assemble(
 ) -> Result<super::Site, Vec<Diagnostic>> {
     let mut builder =
         Builder { options, problems: Vec::new(), sections: Vec::new(), by_dir: BTreeMap::new() };
-    let (indexes, pages): (Vec<ReadFile>, Vec<ReadFile>) =
-        files.into_iter().partition(|f| is_section_index(&f.relative));
+    let folder_indexes = folder_indexes(&files);
+    let (indexes, pages): (Vec<ReadFile>, Vec<ReadFile>) = files
+        .into_iter()
+        .partition(|f| is_section_index(&f.relative) || folder_indexes.contains(&f.relative));
     let bundles: HashMap<PathBuf, ()> = pages
         .iter()
         .filter(|p| is_bundle_index(&p.relative))
@@ -86,6 +88,12 @@ pub(super) fn assemble(
             site_pages.push(page);
         }
     }
+    // A section whose folder holds nothing but its `_index.md` is reached by no page above.
+    let mut leaf_sections: Vec<PathBuf> = indexes.keys().cloned().collect();
+    leaf_sections.sort();
+    for dir in leaf_sections {
+        builder.section(&dir, &mut indexes);
+    }
     let mut site = super::Site { sections: builder.sections, pages: site_pages };
     attach_assets(&mut site, assets, options.content_dir, &bundles);
     check_collisions(&site, options.content_dir, &mut builder.problems);
@@ -95,6 +103,35 @@ pub(super) fn assemble(
     drop_drafts(&mut site, options.drafts);
     sort(&mut site);
     Ok(site)
+}
+
+/// `index.md` files that stand for their folder's section rather than a page bundle.
+///
+/// Handbooks written for GitHub or MkDocs put `index.md` beside the folder's other pages as the
+/// folder's landing page. Read as a bundle, it would claim the same URL as the section those
+/// pages make; so when its folder holds other markdown and no `_index.md`, it is the section's
+/// index.
+fn folder_indexes(files: &[ReadFile]) -> HashSet<PathBuf> {
+    let mut has_markdown: HashSet<&Path> = HashSet::new();
+    let mut has_section_index: HashSet<&Path> = HashSet::new();
+    for file in files {
+        let folder = file.relative.parent().unwrap_or(Path::new(""));
+        if file.relative.file_name().is_some_and(|n| n == "_index.md") {
+            has_section_index.insert(folder);
+        }
+        // A bundle's own `index.md` does not make its folder a section; anything else does.
+        let first = if is_bundle_index(&file.relative) { folder.parent() } else { Some(folder) };
+        has_markdown.extend(std::iter::successors(first, |d| d.parent()));
+    }
+    files
+        .iter()
+        .filter(|f| is_bundle_index(&f.relative))
+        .filter(|f| {
+            let folder = f.relative.parent().expect("bundle has a folder");
+            has_markdown.contains(folder) && !has_section_index.contains(folder)
+        })
+        .map(|f| f.relative.clone())
+        .collect()
 }
 
 struct Builder<'a> {

@@ -88,6 +88,9 @@ struct Renderer<'a> {
     view: &'a TierView<'a>,
     /// Values every template gets, built once per tier.
     shared: Context,
+    /// Each visible section's listing as a page's `section` sees it, built once per tier:
+    /// building it per page made a section of n pages cost n² summaries.
+    page_sections: Vec<Option<Value>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -118,7 +121,14 @@ impl<'a> Renderer<'a> {
         );
         shared.insert("nav", &view.nav());
         shared.insert("current", "");
-        Renderer { theme, view, shared }
+        let mut renderer = Renderer { theme, view, shared, page_sections: Vec::new() };
+        let mut page_sections = vec![None; view.site.sections.len()];
+        for id in view.sections() {
+            let section = renderer.section_context(id, false);
+            page_sections[id] = Some(Value::from_serializable(&section));
+        }
+        renderer.page_sections = page_sections;
+        renderer
     }
 
     fn base_context(&self) -> Context {
@@ -131,7 +141,14 @@ impl<'a> Renderer<'a> {
         context: &Context,
         what: impl Fn() -> String,
     ) -> Result<Vec<u8>, RenderError> {
-        self.theme.tera.render(template, context).map(String::into_bytes).map_err(|e| RenderError {
+        // Every tier's files are held until all tiers have rendered, and tera's buffer grows by
+        // doubling: trimming the slack keeps a large site's peak memory near its output size.
+        let trimmed = |html: String| {
+            let mut bytes = html.into_bytes();
+            bytes.shrink_to_fit();
+            bytes
+        };
+        self.theme.tera.render(template, context).map(trimmed).map_err(|e| RenderError {
             what: what(),
             template: template.to_string(),
             reason: crate::theme::describe_error(&e),
@@ -157,7 +174,11 @@ impl<'a> Renderer<'a> {
         let (previous, next) = view.neighbours(id);
         context.insert("previous", &previous.map(|p| view.link(p)));
         context.insert("next", &next.map(|p| view.link(p)));
-        context.insert("section", &self.section_context(page.section, false));
+        let section = match &self.page_sections[page.section] {
+            Some(section) => section.clone(),
+            None => Value::from_serializable(&self.section_context(page.section, false)),
+        };
+        context.insert_value("section", section);
         context.insert("current", view.top_level_path(page.section));
         let template = page.meta.template.as_ref().map_or("page.html", |(t, _)| t.as_str());
         let contents =
