@@ -75,6 +75,13 @@ pub fn load(root: &Path, drafts: bool) -> Result<Model, BuildError> {
         return Err(invalid(root, missing));
     }
     let warnings = loaded.warnings.into_iter().map(|w| w.relative_to(root)).collect();
+    tracing::debug!(
+        "read {} pages in {} sections; theme `{}` has templates {}",
+        loaded.site.pages.len(),
+        loaded.site.sections.len(),
+        program.theme,
+        theme.template_names().join(", ")
+    );
     Ok(Model { program, site: loaded.site, theme, warnings })
 }
 
@@ -161,6 +168,7 @@ pub fn render(
         .par_iter()
         .map(|tier| {
             let base = tier_base_url(&model.program, tier, base_url);
+            tracing::debug!("tier `{}` is served at {base}", tier.id);
             render::render_tier(&model.theme, &model.program, &model.site, tier, &base)
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -180,12 +188,11 @@ pub struct BuildReport {
 /// Runs the whole pipeline and writes the output.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let base_url = options
-        .base_url
-        .as_deref()
-        .map(BaseUrl::parse)
-        .transpose()
-        .map_err(|reason| BuildError::Invalid(vec![Diagnostic::error("--base-url", reason)]))?;
+    let base_url =
+        options.base_url.as_deref().map(BaseUrl::parse).transpose().map_err(|reason| {
+            let help = "give a full address such as `http://127.0.0.1:8000/`";
+            BuildError::Invalid(vec![Diagnostic::error("--base-url", reason).with_help(help)])
+        })?;
     output::prepare(&options.root, &options.output)?;
     let model = load(&options.root, options.drafts)?;
     let tiers = select_tiers(&model.program, &options.tiers)?;

@@ -52,8 +52,8 @@ struct BuildArgs {
     /// Where to write the sites, one folder per tier [default: <root>/public].
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Build only this tier (repeat for several).
-    #[arg(long = "tier", value_name = "ID")]
+    /// Build only this tier (repeat, or separate ids with commas, for several).
+    #[arg(long = "tier", value_name = "ID", value_delimiter = ',')]
     tiers: Vec<String>,
     /// Serve every tier under this URL instead of the program's base_url (e.g. http://127.0.0.1:8000/).
     #[arg(long)]
@@ -89,21 +89,60 @@ fn init_logging(global: &Global) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .without_time()
-        .with_target(false)
+        .event_format(Plain { ansi })
         .init();
 }
 
+/// Messages as a person reads them: milestones bare, problems labelled `warning:`/`error:`.
+struct Plain {
+    ansi: bool,
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        context: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let (label, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error: ", "\x1b[1;31m"),
+            tracing::Level::WARN => ("warning: ", "\x1b[1;33m"),
+            tracing::Level::INFO => ("", ""),
+            _ => ("debug: ", "\x1b[2m"),
+        };
+        match (self.ansi, label.is_empty()) {
+            (true, false) => write!(writer, "{colour}{label}\x1b[0m")?,
+            (_, false) => write!(writer, "{label}")?,
+            (_, true) => {}
+        }
+        context.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
 fn build(args: BuildArgs) -> ExitCode {
+    let mut tiers: Vec<String> = Vec::new();
+    for tier in args.tiers.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        if !tiers.contains(&tier) {
+            tiers.push(tier);
+        }
+    }
     let options = BuildOptions {
         output: args.output.unwrap_or_else(|| args.root.join("public")),
         root: args.root,
-        tiers: args.tiers,
+        tiers,
         base_url: args.base_url,
         drafts: args.drafts,
     };
     info!("building {}", options.root.display());
+    if options.drafts {
+        warn!("drafts are included: do not publish this output");
+    }
     match portico::build::build(&options) {
         Ok(report) => {
             report_warnings(&report.warnings);
@@ -117,8 +156,13 @@ fn build(args: BuildArgs) -> ExitCode {
             error!("{}; nothing was written", BuildError::Invalid(problems));
             ExitCode::FAILURE
         }
+        Err(e @ BuildError::Render(_)) => {
+            error!("{e}");
+            error!("nothing was written; the previous output is unchanged");
+            ExitCode::FAILURE
+        }
         Err(e) => {
-            error!("{e}; the previous output is unchanged where nothing was written");
+            error!("{e}");
             ExitCode::FAILURE
         }
     }
@@ -154,17 +198,43 @@ fn strip_label(diagnostic: &Diagnostic) -> String {
 
 fn summarize(report: &BuildReport, options: &BuildOptions) {
     let tiers: Vec<String> =
-        report.tiers.iter().map(|(id, pages)| format!("{id} {pages} pages")).collect();
+        report.tiers.iter().map(|(id, pages)| format!("{id} {}", count(*pages, "page"))).collect();
     info!(
-        "built {} tier{} into {} in {} ms: {}",
-        report.tiers.len(),
-        if report.tiers.len() == 1 { "" } else { "s" },
+        "built {} into {} in {} ms: {}",
+        count(report.tiers.len(), "tier"),
         options.output.display(),
         report.elapsed.as_millis(),
         tiers.join(", ")
     );
+    let write = &report.write;
+    let warnings = match report.warnings.len() {
+        0 => String::new(),
+        n => format!(", {}", count(n, "warning")),
+    };
     info!(
-        "{} files written, {} unchanged, {} removed",
-        report.write.written, report.write.unchanged, report.write.removed
+        "{} written, {} unchanged, {} removed{warnings}",
+        count(write.written, "file"),
+        write.unchanged,
+        write.removed
     );
+    if !write.foreign.is_empty() {
+        let shown: Vec<String> =
+            write.foreign.iter().take(5).map(|p| format!("`{}`", p.display())).collect();
+        let more = if write.foreign.len() > shown.len() { ", …" } else { "" };
+        warn!(
+            "{} in the output folder {} not written by portico and {} left in place: {}{more}",
+            count(write.foreign.len(), "file"),
+            if write.foreign.len() == 1 { "was" } else { "were" },
+            if write.foreign.len() == 1 { "was" } else { "were" },
+            shown.join(", ")
+        );
+    }
+    if !options.tiers.is_empty() {
+        info!("other tiers' folders were left as they were; a full build refreshes them");
+    }
+}
+
+/// `1 page`, `3 pages`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -8,6 +8,7 @@
 //! Text that looks like template syntax (`{{ name }}`) is ordinary text here: page bodies are
 //! never run through the template engine.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -32,9 +33,9 @@ pub enum Node {
 /// A hole in the rendered HTML that each tier fills.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
-    LinkStart { target: Target, title: String },
+    LinkStart { target: Target, title: String, offset: usize },
     LinkEnd { target: Target },
-    Image { target: Target, alt: String, title: String },
+    Image { target: Target, alt: String, title: String, offset: usize },
 }
 
 /// A link the renderer could not resolve: reported, and left as written.
@@ -90,8 +91,9 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a markdown body.
-pub fn render(body: &str, resolver: &dyn Resolve) -> Rendered {
+/// Renders a markdown body. With `keep_line_breaks`, every line break in a paragraph is kept,
+/// as an email's author expects.
+pub fn render(body: &str, resolver: &dyn Resolve, keep_line_breaks: bool) -> Rendered {
     let body = body.replace(MARK, "\u{fffd}");
     let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(&body, options()).into_offset_iter().collect();
@@ -100,6 +102,9 @@ pub fn render(body: &str, resolver: &dyn Resolve) -> Rendered {
         out: Vec::new(),
         rendered: Rendered::default(),
         open_links: Vec::new(),
+        keep_line_breaks,
+        ids: HashSet::new(),
+        suffixes: HashMap::new(),
     };
     renderer.run(events);
     let mut html = String::with_capacity(body.len() * 5 / 4);
@@ -116,6 +121,10 @@ struct Renderer<'r, 'a> {
     rendered: Rendered,
     /// For each open link: the target when it became a slot.
     open_links: Vec<Option<Target>>,
+    keep_line_breaks: bool,
+    /// Heading ids given so far, and the last suffix tried for each repeated one.
+    ids: HashSet<String>,
+    suffixes: HashMap<String, usize>,
 }
 
 impl<'a> Renderer<'_, 'a> {
@@ -139,11 +148,7 @@ impl<'a> Renderer<'_, 'a> {
                     None => self.out.push(Event::End(TagEnd::Link)),
                 },
                 Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                    let inner: Vec<Event<'a>> = events
-                        .by_ref()
-                        .map(|(e, _)| e)
-                        .take_while(|e| !matches!(e, Event::End(TagEnd::Image)))
-                        .collect();
+                    let inner: Vec<Event<'a>> = until_image_end(&mut events);
                     self.image(link_type, dest_url, title, id, inner, range.start);
                 }
                 Event::Start(Tag::Paragraph) if in_first_paragraph.is_none() => {
@@ -160,9 +165,11 @@ impl<'a> Renderer<'_, 'a> {
                     self.rendered.summary.push_str(text);
                     self.out.push(event);
                 }
-                Event::SoftBreak if in_first_paragraph == Some(true) => {
-                    self.rendered.summary.push(' ');
-                    self.out.push(event);
+                Event::SoftBreak => {
+                    if in_first_paragraph == Some(true) {
+                        self.rendered.summary.push(' ');
+                    }
+                    self.out.push(if self.keep_line_breaks { Event::HardBreak } else { event });
                 }
                 other => self.out.push(other),
             }
@@ -204,12 +211,18 @@ impl<'a> Renderer<'_, 'a> {
         self.rendered.summary = summary;
     }
 
-    fn unique_id(&self, wanted: String) -> String {
-        let taken = |id: &str| self.rendered.headings.iter().any(|h| h.id == id);
-        if !taken(&wanted) {
+    fn unique_id(&mut self, wanted: String) -> String {
+        if self.ids.insert(wanted.clone()) {
             return wanted;
         }
-        (1..).map(|n| format!("{wanted}-{n}")).find(|id| !taken(id)).expect("some suffix is free")
+        let suffix = self.suffixes.entry(wanted.clone()).or_default();
+        loop {
+            *suffix += 1;
+            let id = format!("{wanted}-{suffix}");
+            if self.ids.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 
     fn link_start(
@@ -223,7 +236,7 @@ impl<'a> Renderer<'_, 'a> {
         match self.resolve(&dest_url, offset) {
             Some(target) => {
                 self.open_links.push(Some(target.clone()));
-                self.slot(Slot::LinkStart { target, title: title.to_string() });
+                self.slot(Slot::LinkStart { target, title: title.to_string(), offset });
             }
             None => {
                 self.open_links.push(None);
@@ -244,7 +257,7 @@ impl<'a> Renderer<'_, 'a> {
         match self.resolve(&dest_url, offset) {
             Some(target) => {
                 let alt = plain_text(&inner);
-                self.slot(Slot::Image { target, alt, title: title.to_string() });
+                self.slot(Slot::Image { target, alt, title: title.to_string(), offset });
             }
             None => {
                 self.out.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
@@ -273,18 +286,19 @@ impl Rendered {
             String::with_capacity(self.pieces.iter().map(String::len).sum::<usize>() + 64);
         let mut pieces = self.pieces.iter();
         html.push_str(pieces.next().map_or("", String::as_str));
-        let mut hidden_links = 0usize;
         for (slot, piece) in self.slots.iter().zip(pieces) {
-            write_slot(&mut html, slot, tier, &mut hidden_links);
+            write_slot(&mut html, slot, tier);
             html.push_str(piece);
         }
         html
     }
 
-    /// Every target the body points to.
-    pub fn targets(&self) -> impl Iterator<Item = &Target> {
+    /// Every target the body points to, with the byte offset of its link in the body.
+    pub fn targets_with_offsets(&self) -> impl Iterator<Item = (&Target, usize)> {
         self.slots.iter().filter_map(|slot| match slot {
-            Slot::LinkStart { target, .. } | Slot::Image { target, .. } => Some(target),
+            Slot::LinkStart { target, offset, .. } | Slot::Image { target, offset, .. } => {
+                Some((target, *offset))
+            }
             Slot::LinkEnd { .. } => None,
         })
     }
@@ -295,10 +309,10 @@ impl Rendered {
     }
 }
 
-fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill, hidden: &mut usize) {
+fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill) {
     use std::fmt::Write;
     match slot {
-        Slot::LinkStart { target, title } => match tier.url(target) {
+        Slot::LinkStart { target, title, .. } => match tier.url(target) {
             Some(url) => {
                 let _ = write!(html, "<a href=\"{}\"", escape(&url));
                 if !title.is_empty() {
@@ -306,15 +320,12 @@ fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill, hidden: &mut usiz
                 }
                 html.push('>');
             }
-            None => {
-                *hidden += 1;
-                html.push_str("<span class=\"link-unavailable\">");
-            }
+            None => html.push_str("<span class=\"link-unavailable\">"),
         },
         Slot::LinkEnd { target } => {
             html.push_str(if tier.url(target).is_some() { "</a>" } else { "</span>" });
         }
-        Slot::Image { target, alt, title } => match tier.url(target) {
+        Slot::Image { target, alt, title, .. } => match tier.url(target) {
             Some(url) => {
                 let _ = write!(html, "<img src=\"{}\" alt=\"{}\"", escape(&url), escape(alt));
                 if !title.is_empty() {
@@ -327,6 +338,24 @@ fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill, hidden: &mut usiz
             }
         },
     }
+}
+
+/// The events inside an image, up to its matching end: an image's alt text may hold images.
+fn until_image_end<'a>(
+    events: &mut impl Iterator<Item = (Event<'a>, Range<usize>)>,
+) -> Vec<Event<'a>> {
+    let mut depth = 0usize;
+    let mut inner = Vec::new();
+    for (event, _) in events.by_ref() {
+        match event {
+            Event::Start(Tag::Image { .. }) => depth += 1,
+            Event::End(TagEnd::Image) if depth == 0 => break,
+            Event::End(TagEnd::Image) => depth -= 1,
+            _ => {}
+        }
+        inner.push(event);
+    }
+    inner
 }
 
 /// Escapes text for an HTML attribute or element.
@@ -358,17 +387,42 @@ pub fn plain_text(events: &[Event<'_>]) -> String {
     text
 }
 
-/// The body as plain text, as an email client would show it: paragraphs separated by blank
-/// lines, list items with `- `, links followed by their address.
-pub fn to_plain_text(body: &str) -> String {
+/// A body as plain text, as an email client would show it: paragraphs separated by blank
+/// lines, line breaks kept, list items with `- `, links followed by their address. Like
+/// [`Rendered`], internal link addresses are slots each tier fills.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlainText {
+    pieces: Vec<String>,
+    targets: Vec<Target>,
+}
+
+impl PlainText {
+    /// The text for one tier: `address` gives a target's absolute URL, or `None` when the tier
+    /// cannot see it (the link text then stands alone).
+    pub fn fill(&self, address: &dyn Fn(&Target) -> Option<String>) -> String {
+        let mut text = String::new();
+        let mut pieces = self.pieces.iter();
+        text.push_str(pieces.next().map_or("", String::as_str));
+        for (target, piece) in self.targets.iter().zip(pieces) {
+            if let Some(url) = address(target) {
+                text.push_str(&format!(" ({url})"));
+            }
+            text.push_str(piece);
+        }
+        text.trim_end().to_string()
+    }
+}
+
+/// Renders a body as plain text; see [`PlainText`].
+pub fn to_plain_text(body: &str, resolver: &dyn Resolve) -> PlainText {
+    let mut plain = PlainText::default();
     let mut out = String::new();
     let mut lists: Vec<Option<u64>> = Vec::new();
-    let mut link_urls: Vec<String> = Vec::new();
+    let mut links: Vec<Option<Result<Target, String>>> = Vec::new();
     for event in Parser::new_ext(body, options()) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak => out.push(' '),
-            Event::HardBreak => out.push('\n'),
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
             Event::Start(Tag::List(start)) => {
                 end_block(&mut out, lists.is_empty());
                 lists.push(start);
@@ -377,26 +431,26 @@ pub fn to_plain_text(body: &str) -> String {
                 lists.pop();
                 end_block(&mut out, lists.is_empty());
             }
-            Event::Start(Tag::Item) => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push_str(&"  ".repeat(lists.len().saturating_sub(1)));
-                match lists.last_mut() {
-                    Some(Some(n)) => {
-                        out.push_str(&format!("{n}. "));
-                        *n += 1;
-                    }
-                    _ => out.push_str("- "),
-                }
-            }
+            Event::Start(Tag::Item) => start_item(&mut out, &mut lists),
             Event::TaskListMarker(done) => out.push_str(if done { "[x] " } else { "[ ] " }),
-            Event::Start(Tag::Link { dest_url, .. }) => link_urls.push(dest_url.to_string()),
-            Event::End(TagEnd::Link) => {
-                if let Some(url) = link_urls.pop().filter(|u| !out.ends_with(u.as_str())) {
-                    out.push_str(&format!(" ({})", url.trim_start_matches("mailto:")));
-                }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let link = match resolver.resolve(&dest_url) {
+                    Some(Ok(target)) => Some(Ok(target)),
+                    Some(Err(())) => None,
+                    None => Some(Err(dest_url.trim_start_matches("mailto:").to_string())),
+                };
+                links.push(link);
             }
+            Event::End(TagEnd::Link) => match links.pop().flatten() {
+                Some(Ok(target)) => {
+                    plain.pieces.push(std::mem::take(&mut out));
+                    plain.targets.push(target);
+                }
+                Some(Err(url)) if !out.ends_with(url.as_str()) => {
+                    out.push_str(&format!(" ({url})"))
+                }
+                _ => {}
+            },
             Event::End(
                 TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
             ) if lists.is_empty() => end_block(&mut out, true),
@@ -404,7 +458,22 @@ pub fn to_plain_text(body: &str) -> String {
             _ => {}
         }
     }
-    out.trim_end().to_string()
+    plain.pieces.push(out);
+    plain
+}
+
+fn start_item(out: &mut String, lists: &mut [Option<u64>]) {
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&"  ".repeat(lists.len().saturating_sub(1)));
+    match lists.last_mut() {
+        Some(Some(n)) => {
+            out.push_str(&format!("{n}. "));
+            *n += 1;
+        }
+        _ => out.push_str("- "),
+    }
 }
 
 fn end_block(out: &mut String, blank_line: bool) {
@@ -445,20 +514,21 @@ mod tests {
 
     #[test]
     fn template_syntax_is_shown_as_written() {
-        let html = render("Hi {{my.Partner Name}} {% x %}", &NoLinks).fill(&Everything(true));
+        let html =
+            render("Hi {{my.Partner Name}} {% x %}", &NoLinks, false).fill(&Everything(true));
         assert_eq!(html, "<p>Hi {{my.Partner Name}} {% x %}</p>\n");
     }
 
     #[test]
     fn heading_ids_are_unique_within_a_page() {
-        let rendered = render("## Fees\n\n## Fees\n\n## Fees {#custom}\n", &NoLinks);
+        let rendered = render("## Fees\n\n## Fees\n\n## Fees {#custom}\n", &NoLinks, false);
         let ids: Vec<_> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["fees", "fees-1", "custom"]);
     }
 
     #[test]
     fn internal_links_are_filled_per_tier() {
-        let rendered = render("See [the other](other.md) and [gone](missing.md).", &NoLinks);
+        let rendered = render("See [the other](other.md) and [gone](missing.md).", &NoLinks, false);
         assert_eq!(rendered.broken_links[0].destination, "missing.md");
         let visible = rendered.fill(&Everything(true));
         assert!(visible.contains("<a href=\"/t/page-Page(1)/#x\">the other</a>"), "{visible}");
@@ -468,10 +538,37 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_keeps_paragraphs_lists_and_link_addresses() {
-        let text = to_plain_text(
-            "Hi {{name}},\n\nI **met** [Ana](https://a.example).\n\n- one\n- two\n\nBest",
+    fn plain_text_keeps_paragraphs_lines_lists_and_link_addresses() {
+        let body =
+            "Hi {{name}},\n\nI **met** [Ana](https://a.example).\n\n- one\n- two\n\nBest,\nSam";
+        let text = to_plain_text(body, &NoLinks).fill(&|_| None);
+        assert_eq!(
+            text,
+            "Hi {{name}},\n\nI met Ana (https://a.example).\n\n- one\n- two\n\nBest,\nSam"
         );
-        assert_eq!(text, "Hi {{name}},\n\nI met Ana (https://a.example).\n\n- one\n- two\n\nBest");
+    }
+
+    #[test]
+    fn plain_text_gives_internal_links_their_tier_address_or_none() {
+        let plain = to_plain_text("See [the other](other.md) now.", &NoLinks);
+        let visible = plain.fill(&|t| Some(format!("https://p.example/{:?}/{}", t.node, t.suffix)));
+        assert_eq!(visible, "See the other (https://p.example/Page(1)/#x) now.");
+        assert_eq!(plain.fill(&|_| None), "See the other now.");
+    }
+
+    #[test]
+    fn many_equal_headings_get_distinct_ids_quickly() {
+        let body = "## a\n\n".repeat(5000);
+        let rendered = render(&body, &NoLinks, false);
+        let ids: HashSet<&str> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids.len(), 5000);
+    }
+
+    #[test]
+    fn images_inside_image_alt_text_stay_inside_it() {
+        let html =
+            render("![a ![b](x.png) [c](other.md)](https://e.example/i.png)", &NoLinks, false)
+                .fill(&Everything(true));
+        assert_eq!(html, "<p><img src=\"https://e.example/i.png\" alt=\"a b c\" /></p>\n");
     }
 }

@@ -1,19 +1,20 @@
 //! Writing tier sites to disk: only files whose bytes changed, stale files removed, and never
 //! anything outside an output folder that portico itself created.
 //!
-//! The output folder carries a marker file. A folder without it that already holds files is
-//! refused, so a mistyped `--output` cannot wipe someone's work.
+//! The output folder carries a manifest of the files portico wrote. A folder without it that
+//! already holds files is refused, so a mistyped `--output` cannot wipe someone's work; files
+//! someone adds to the output by hand are never removed, only reported.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::render::{Contents, OutputFile, TierOutput};
 
-/// The file that marks a folder as portico's output.
+/// The file that marks a folder as portico's output and lists the files portico wrote.
 pub const MARKER: &str = ".portico-output";
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,8 @@ pub enum OutputError {
          help: pass an `--output` folder of its own, such as `public`"
     )]
     Overlaps(PathBuf),
+    #[error("refusing to write `{0}`: the path leaves its tier's folder")]
+    UnsafePath(String),
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -37,11 +40,13 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 }
 
 /// What a write changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteReport {
     pub written: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// Files in the output that portico did not write; they are left in place.
+    pub foreign: Vec<PathBuf>,
 }
 
 /// Which stale files a write may remove.
@@ -99,7 +104,9 @@ fn absolute(path: &Path) -> Result<PathBuf, OutputError> {
     Ok(resolved)
 }
 
-/// Writes the tiers' files under `output/<tier>/`, then removes what is stale.
+/// Writes the tiers' files under `output/<tier>/`, then removes the files an earlier build
+/// wrote that this one no longer produces. Files portico never wrote are left in place and
+/// reported.
 pub fn write(
     output: &Path,
     tiers: &[TierOutput],
@@ -107,30 +114,126 @@ pub fn write(
 ) -> Result<WriteReport, OutputError> {
     std::fs::create_dir_all(output).map_err(io_error(output))?;
     let marker = output.join(MARKER);
-    if !marker.is_file() {
-        let note =
-            "This folder is written by `portico build`; its files are replaced on every build.\n";
-        std::fs::write(&marker, note).map_err(io_error(&marker))?;
+    let previous = read_manifest(&marker)?;
+    let mut manifest: BTreeSet<String> = BTreeSet::new();
+    let mut files: Vec<(PathBuf, &OutputFile)> = Vec::new();
+    for tier in tiers {
+        for file in &tier.files {
+            let relative = format!("{}/{}", tier.tier, file.path);
+            if !is_plain_relative(&relative) {
+                return Err(OutputError::UnsafePath(relative));
+            }
+            files.push((output.join(&relative), file));
+            manifest.insert(relative);
+        }
     }
-    let files: Vec<(PathBuf, &OutputFile)> = tiers
-        .iter()
-        .flat_map(|t| t.files.iter().map(move |f| (output.join(&t.tier).join(&f.path), f)))
-        .collect();
+    let built: Vec<&str> = tiers.iter().map(|t| t.tier.as_str()).collect();
+    if scope == Scope::TheseTiers {
+        let untouched = previous.iter().filter(|p| !built.contains(&tier_of(p)));
+        manifest.extend(untouched.cloned());
+    }
     let changed: Vec<bool> = files
         .par_iter()
         .map(|(path, file)| write_if_changed(path, &file.contents))
         .collect::<Result<_, _>>()?;
     let written = changed.iter().filter(|c| **c).count();
-    let keep: HashSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
+    let mut removed = 0;
+    for stale in previous.difference(&manifest).filter(|p| is_plain_relative(p)) {
+        let path = output.join(stale);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(io_error(&path))?;
+            tracing::debug!("removed `{}`: no page produces it any more", path.display());
+            removed += 1;
+        }
+        remove_empty_folders(output, &path);
+    }
+    write_manifest(&marker, &manifest, &previous)?;
     let roots: Vec<PathBuf> = match scope {
         Scope::Everything => vec![output.to_path_buf()],
-        Scope::TheseTiers => tiers.iter().map(|t| output.join(&t.tier)).collect(),
+        Scope::TheseTiers => built.iter().map(|t| output.join(t)).collect(),
     };
-    let mut removed = 0;
-    for root in roots {
-        removed += remove_stale(&root, &keep, &marker)?;
+    let foreign = foreign_files(output, &roots, &manifest, &marker);
+    Ok(WriteReport { written, unchanged: files.len() - written, removed, foreign })
+}
+
+/// The file a manifest entry belongs to: `active/icps/index.html` → `active`.
+fn tier_of(entry: &str) -> &str {
+    entry.split('/').next().unwrap_or("")
+}
+
+/// A path with only plain components: no root, no `..`, no `.`, nothing empty.
+fn is_plain_relative(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'))
+        && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+const MANIFEST_HEADER: &str = "# This folder is written by `portico build`. The files it wrote are listed below;\n\
+     # a later build removes those it no longer produces and leaves every other file alone.\n";
+
+fn read_manifest(marker: &Path) -> Result<BTreeSet<String>, OutputError> {
+    match std::fs::read_to_string(marker) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(OutputError::Io { path: marker.to_path_buf(), source: e }),
     }
-    Ok(WriteReport { written, unchanged: files.len() - written, removed })
+}
+
+fn write_manifest(
+    marker: &Path,
+    manifest: &BTreeSet<String>,
+    previous: &BTreeSet<String>,
+) -> Result<(), OutputError> {
+    if manifest == previous && marker.is_file() {
+        return Ok(());
+    }
+    let mut text = MANIFEST_HEADER.to_string();
+    for entry in manifest {
+        text.push_str(entry);
+        text.push('\n');
+    }
+    write_if_changed(marker, &Contents::Bytes(text.into_bytes())).map(|_| ())
+}
+
+/// Removes the folders between a removed file and the output root that are now empty.
+fn remove_empty_folders(output: &Path, removed: &Path) {
+    let mut folder = removed.parent();
+    while let Some(f) = folder {
+        if f == output || !f.starts_with(output) || std::fs::remove_dir(f).is_err() {
+            break;
+        }
+        folder = f.parent();
+    }
+}
+
+/// Files under the roots that this build did not write (someone put them there by hand).
+fn foreign_files(
+    output: &Path,
+    roots: &[PathBuf],
+    manifest: &BTreeSet<String>,
+    marker: &Path,
+) -> Vec<PathBuf> {
+    let mut foreign = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        for entry in WalkDir::new(root).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            let path = entry.path();
+            if !entry.file_type().is_file() || path == marker {
+                continue;
+            }
+            let relative =
+                path.strip_prefix(output).expect("inside").to_string_lossy().replace('\\', "/");
+            if !manifest.contains(&relative) {
+                foreign.push(path.to_path_buf());
+            }
+        }
+    }
+    foreign
 }
 
 /// Writes a file unless it already holds these bytes; returns whether it wrote.
@@ -149,7 +252,8 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
     let parent = path.parent().expect("output files live in a folder");
     std::fs::create_dir_all(parent).map_err(io_error(parent))?;
     if path.is_dir() {
-        std::fs::remove_dir_all(path).map_err(io_error(path))?;
+        // Only an empty folder gives way to a file; anything in it may be someone's work.
+        std::fs::remove_dir(path).map_err(io_error(path))?;
     }
     // Write beside the target and rename, so a reader never sees a half-written file.
     let temporary = parent
@@ -157,31 +261,4 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
     std::fs::write(&temporary, &bytes).map_err(io_error(&temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(path))?;
     Ok(true)
-}
-
-/// Deletes files under `root` that the build did not produce, then empty folders.
-fn remove_stale(root: &Path, keep: &HashSet<&Path>, marker: &Path) -> Result<usize, OutputError> {
-    if !root.is_dir() {
-        return Ok(0);
-    }
-    let mut removed = 0;
-    let mut folders = Vec::new();
-    for entry in WalkDir::new(root).min_depth(1).contents_first(true) {
-        let entry = entry.map_err(|e| OutputError::Io {
-            path: e.path().unwrap_or(root).to_path_buf(),
-            source: e.into_io_error().unwrap_or_else(|| io::Error::other("folder loop")),
-        })?;
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            folders.push(path.to_path_buf());
-        } else if !keep.contains(path) && path != marker {
-            std::fs::remove_file(path).map_err(io_error(path))?;
-            removed += 1;
-        }
-    }
-    for folder in folders {
-        // Fails harmlessly when the folder still holds files.
-        let _ = std::fs::remove_dir(&folder);
-    }
-    Ok(removed)
 }

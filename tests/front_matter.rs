@@ -46,7 +46,7 @@ fn errors_after_a_byte_order_mark_point_at_the_file_line_and_column() {
         &problem,
         "content/bom.md:3:8",
         "`draft` must be `true` or `false`, found `maybe`",
-        None,
+        Some("write `draft: true` or `draft: false`"),
     );
     assert_eq!(problem.source_line.as_deref(), Some("draft: maybe"));
 }
@@ -159,7 +159,7 @@ fn errors_on_yes_as_draft() {
         &only_problem(&site),
         "content/draft.md:3:8",
         "`draft` must be `true` or `false`, found `yes`",
-        None,
+        Some("write `draft: true` or `draft: false`"),
     );
 }
 
@@ -215,6 +215,15 @@ fn can_take_title_from_first_heading_without_front_matter() {
     let html = site.read_output("referral-network/plain/index.html");
     assert!(html.contains("<title>Joint pitch guide · Referral Network</title>"), "{html}");
     assert!(html.contains("<h1>Joint pitch guide</h1>"), "{html}");
+}
+
+#[test]
+fn a_leading_heading_that_becomes_the_title_is_shown_once() {
+    let site = Site::new().file("content/plain.md", "# Referral policy\n\nBody text.\n");
+    site.build_ok();
+    let html = site.read_output("referral-network/plain/index.html");
+    assert_eq!(html.matches("Referral policy</h1>").count(), 1, "{html}");
+    assert!(html.contains("<p>Body text.</p>"), "{html}");
 }
 
 #[test]

@@ -217,3 +217,27 @@ fn building_one_tier_leaves_the_others_alone() {
     assert_eq!(report.tiers.len(), 1);
     assert_eq!(tree(&out.path().join("strategic")), before);
 }
+
+#[test]
+fn errors_when_content_takes_the_tag_pages_url() {
+    let site = small_site();
+    fs::create_dir_all(site.path().join("content/tags")).unwrap();
+    fs::write(site.path().join("content/tags/mine.md"), "---\ntitle: Mine\n---\n").unwrap();
+    let error = build(&options(site.path(), &site.path().join("public"), None)).unwrap_err();
+    let BuildError::Invalid(problems) = error else { panic!("{error}") };
+    assert_eq!(problems[0].location(), "content/tags");
+    assert_eq!(problems[0].message, "the URL `/tags/` is taken by the tag pages");
+}
+
+#[test]
+fn a_rebuild_keeps_files_portico_did_not_write_and_reports_them() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    fs::write(output.join("gold/.htaccess"), "Require valid-user\n").unwrap();
+    fs::remove_file(site.path().join("content/guides/drop.md")).unwrap();
+    let report = build(&options(site.path(), &output, None)).unwrap();
+    assert_eq!(report.write.removed, 1);
+    assert_eq!(report.write.foreign, vec![output.join("gold/.htaccess")]);
+    assert_eq!(fs::read_to_string(output.join("gold/.htaccess")).unwrap(), "Require valid-user\n");
+}

@@ -198,3 +198,123 @@ fn previous_and_next_skip_pages_the_tier_cannot_see() {
     assert!(first.contains("rel=\"next\" href=\"/referral-network/open/"), "{first}");
     assert!(!first.contains("gated-"), "{first}");
 }
+
+fn bare_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "partners.yaml", PROGRAM);
+    write(dir.path(), "content/_index.md", "---\ntitle: Home\n---\n");
+    write(dir.path(), "content/open/_index.md", "---\ntitle: Open\n---\n");
+    dir
+}
+
+/// The single error a build of `root` stops on.
+fn only_error(root: &Path) -> portico::diagnostic::Diagnostic {
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        output: root.join("public"),
+        tiers: vec![],
+        base_url: None,
+        drafts: false,
+    };
+    match build(&options) {
+        Err(portico::build::BuildError::Invalid(mut problems)) if problems.len() == 1 => {
+            problems.remove(0)
+        }
+        other => panic!("expected one error, got {other:?}"),
+    }
+}
+
+#[test]
+fn errors_on_front_matter_that_would_be_ignored() {
+    let cases = [
+        (
+            "\n---\ntitle: T\ntier: strategic\n---\n",
+            "front matter must start on the first line of the file",
+        ),
+        (
+            "<!-- note -->\n---\ntitle: T\ntier: strategic\n---\n",
+            "front matter must start on the first line of the file",
+        ),
+        ("+++\ntitle = \"T\"\ntier = \"strategic\"\n+++\n", "TOML front matter is not supported"),
+        (
+            "---\ntitle: T\nteir: strategic\n---\n",
+            "unknown key `teir`: a misspelt `tier` would show this page to every tier",
+        ),
+        ("---\ntitle: T\ntier:\n---\n", "`tier` is empty"),
+        (
+            "---\ntitle: T\ntier: strategic\nTier: referral-network\n---\n",
+            "duplicate key `tier` on lines 3 and 4 (keys ignore case)",
+        ),
+        (
+            "---\ntitle: T\nextra:\n  tier: strategic\n---\n",
+            "`tier` inside `extra` does not gate the page",
+        ),
+    ];
+    for (text, message) in cases {
+        let site = bare_site();
+        write(site.path(), &format!("content/open/gated-{S}.md"), text);
+        let error = only_error(site.path());
+        assert_eq!(error.message, message, "for {text:?}");
+        assert!(!site.path().join("public").exists(), "wrote output for {text:?}");
+    }
+}
+
+#[test]
+fn errors_on_a_slug_that_leaves_its_folder() {
+    for slug in ["../../active/open/x", "/tmp/x", "a/b", "..", ""] {
+        let site = bare_site();
+        write(site.path(), "content/open/p.md", &format!("---\ntitle: P\nslug: \"{slug}\"\n---\n"));
+        let error = only_error(site.path());
+        assert_eq!(error.message, format!("`{slug}` is not a valid slug"));
+        assert_eq!(error.location(), "content/open/p.md:3:7");
+    }
+}
+
+#[test]
+fn errors_on_markdown_files_with_another_extension() {
+    let site = bare_site();
+    write(site.path(), "content/open/upper.MD", "---\ntitle: U\ntier: strategic\n---\n");
+    let error = only_error(site.path());
+    assert_eq!(error.message, "markdown files must end in `.md`");
+    assert_eq!(error.help.as_deref(), Some("rename it to `open/upper.md`"));
+}
+
+#[test]
+fn files_in_a_folder_beside_a_gated_page_stay_with_it() {
+    let site = bare_site();
+    write(
+        site.path(),
+        &format!("content/open/plan-{S}.md"),
+        &format!("---\ntitle: P\ntier: strategic\n---\n[deck](plan-{S}/deck.pdf)\n"),
+    );
+    write(site.path(), &format!("content/open/plan-{S}/deck.pdf"), &format!("%PDF {S}"));
+    write(site.path(), &format!("content/open/plan-{S}.md.orig"), &format!("tier: strategic {S}"));
+    build_site(site.path(), &site.path().join("public"));
+    let output = site.path().join("public");
+    assert!(output.join(format!("strategic/open/plan-{S}/deck.pdf")).is_file());
+    assert_eq!(leaks(&output.join("active"), S), Vec::<String>::new());
+    assert_eq!(leaks(&output.join("referral-network"), S), Vec::<String>::new());
+}
+
+#[test]
+fn email_copy_text_names_no_gated_address() {
+    let site = bare_site();
+    write(
+        site.path(),
+        &format!("content/open/plan-{S}.md"),
+        "---\ntitle: P\ntier: strategic\n---\n",
+    );
+    write(
+        site.path(),
+        "content/open/mail.md",
+        &format!("---\ntitle: M\nsubject: Hi\n---\nSee [our plan](plan-{S}.md).\n"),
+    );
+    build_site(site.path(), &site.path().join("public"));
+    let output = site.path().join("public");
+    assert_eq!(leaks(&output.join("referral-network"), S), Vec::<String>::new());
+    let top = fs::read_to_string(output.join("strategic/open/mail/index.html")).unwrap();
+    assert!(
+        top.contains(&format!("See our plan (https://portal.example/strategic/open/plan-{S}/).")),
+        "{top}"
+    );
+}

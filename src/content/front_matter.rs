@@ -72,19 +72,50 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         .with_help("add a line with just `---` after the last front-matter line"))
 }
 
-/// A file without an opening fence is plain markdown, unless it plainly starts with YAML
-/// followed by a closing fence: then the author forgot the opening one.
+/// A file without an opening fence on its first line is plain markdown, unless front matter
+/// plainly sits somewhere near the top: then the author forgot the opening fence, put something
+/// before it, or wrote TOML. Publishing such a file as markdown would ignore its `tier`, so
+/// these are errors, never guesses.
 fn no_front_matter<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
-    let first_line = text.lines().next().unwrap_or("");
-    let looks_like_key =
-        first_line.split_once(':').is_some_and(|(key, _)| KNOWN_KEYS.contains(&key.trim()));
-    let has_closing_fence = text.lines().any(|l| l.trim_end() == "---");
-    if looks_like_key && has_closing_fence {
-        return Err(Diagnostic::error(path, "front matter has no opening `---`")
-            .at(text, Position::new(1, 1))
-            .with_help("add a line with just `---` before the first front-matter line"));
+    let plain = Split { yaml: None, body: text, body_offset: 0, yaml_line_offset: 0 };
+    let lines: Vec<&str> = text.lines().take(FRONT_MATTER_SEARCH_LINES).collect();
+    let error = |line: usize, message: &str, help: &str| {
+        Err(Diagnostic::error(path, message).at(text, Position::new(line, 1)).with_help(help))
+    };
+    if lines.first().is_some_and(|l| l.trim_end() == "+++") {
+        return error(
+            1,
+            "TOML front matter is not supported",
+            "write the front matter as YAML between `---` lines",
+        );
     }
-    Ok(Split { yaml: None, body: text, body_offset: 0, yaml_line_offset: 0 })
+    let has_fence = lines.iter().any(|l| l.trim_end() == "---");
+    if has_fence && lines.first().is_some_and(|l| is_known_key_line(l)) {
+        return error(
+            1,
+            "front matter has no opening `---`",
+            "add a line with just `---` before the first front-matter line",
+        );
+    }
+    let misplaced =
+        lines.windows(2).position(|pair| pair[0].trim_end() == "---" && is_known_key_line(pair[1]));
+    match misplaced {
+        Some(index) => error(
+            index + 1,
+            "front matter must start on the first line of the file",
+            "move the `---` block to the very top, before any blank line, comment or text",
+        ),
+        None => Ok(plain),
+    }
+}
+
+/// How far down a file misplaced front matter is looked for.
+const FRONT_MATTER_SEARCH_LINES: usize = 30;
+
+/// A line such as `tier: active`, with a key front matter knows.
+fn is_known_key_line(line: &str) -> bool {
+    line.split_once(':')
+        .is_some_and(|(key, _)| KNOWN_KEYS.contains(&key.trim().to_lowercase().as_str()))
 }
 
 /// Lines with their byte range, the range including the line ending.
@@ -178,8 +209,14 @@ pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagno
             Err(d) => return Err(vec![d]),
         }
     };
-    let mut reader =
-        Reader { fragment, tiers, problems: Vec::new(), warnings: Vec::new(), title_typo: None };
+    let mut reader = Reader {
+        fragment,
+        tiers,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        title_typo: None,
+        seen: Default::default(),
+    };
     let mut fm = FrontMatter::default();
     for (key, value) in entries {
         reader.field(&mut fm, key, value);
@@ -211,12 +248,28 @@ struct Reader<'a> {
     warnings: Vec<Diagnostic>,
     /// An unknown key that looks like `title`, for the error when `title` itself is missing.
     title_typo: Option<(String, Position)>,
+    /// Keys read so far, lowercased, with their line.
+    seen: std::collections::HashMap<String, usize>,
 }
 
 impl Reader<'_> {
     fn field(&mut self, fm: &mut FrontMatter, key: Spanned<String>, value: Spanned<Value>) {
         let name = self.canonical_name(&key);
+        let line = self.fragment.position(&key.referenced).line;
+        if let Some(first) = self.seen.insert(name.clone(), line) {
+            let problem = self.fragment.error_at(
+                &key.referenced,
+                format!("duplicate key `{name}` on lines {first} and {line} (keys ignore case)"),
+            );
+            self.problems
+                .push(problem.with_help(format!("keep one `{name}` entry and delete the other")));
+            return;
+        }
         if value.value.is_null() {
+            if name == "tier" {
+                let problem = self.fragment.error_at(&key.referenced, "`tier` is empty");
+                self.problems.push(problem.with_help("name a tier from partners.yaml, or delete the line to show the page to every tier"));
+            }
             return;
         }
         match name.as_str() {
@@ -227,7 +280,7 @@ impl Reader<'_> {
             "date" => fm.date = self.date(&value),
             "weight" => fm.weight = self.integer(&name, &value),
             "tags" => fm.tags = self.strings(&name, &value),
-            "slug" => fm.slug = self.string(&name, &value),
+            "slug" => fm.slug = self.slug(&value),
             "aliases" => fm.aliases = self.strings(&name, &value),
             "template" => {
                 let position = self.fragment.position(&value.referenced);
@@ -239,9 +292,26 @@ impl Reader<'_> {
             "services" => fm.services = self.strings(&name, &value),
             "outcome" => fm.outcome = self.string(&name, &value),
             "extra" => match value.value {
+                Value::Object(map) if map.keys().any(|k| k.eq_ignore_ascii_case("tier")) => {
+                    let problem = self.fragment.error_at(
+                        &value.referenced,
+                        "`tier` inside `extra` does not gate the page",
+                    );
+                    self.problems.push(
+                        problem.with_help("move the `tier` line out of `extra`, to the top level"),
+                    );
+                }
                 Value::Object(map) => fm.extra.extend(map),
                 _ => self.expected(&name, "a map of `key: value` lines", &value),
             },
+            _ if did_you_mean(&key.value, KNOWN_KEYS.iter().copied()) == Some("tier") => {
+                let message = format!(
+                    "unknown key `{}`: a misspelt `tier` would show this page to every tier",
+                    key.value
+                );
+                let problem = self.fragment.error_at(&key.referenced, message);
+                self.problems.push(problem.with_help("did you mean `tier`?"));
+            }
             _ => {
                 self.warn_unknown(&key);
                 fm.extra.insert(key.value, value.value);
@@ -299,6 +369,24 @@ impl Reader<'_> {
         }
     }
 
+    /// A slug replaces one segment of the URL, so it may not climb or add folders.
+    fn slug(&mut self, value: &Spanned<Value>) -> Option<String> {
+        let slug = self.string("slug", value)?;
+        let valid = !slug.is_empty()
+            && !slug.starts_with('.')
+            && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            let problem =
+                self.fragment.error_at(&value.referenced, format!("`{slug}` is not a valid slug"));
+            self.problems.push(problem.with_help(format!(
+                "use one URL segment of letters, digits and hyphens, such as `{}`",
+                crate::content::walk::slugify(&slug)
+            )));
+            return None;
+        }
+        Some(slug)
+    }
+
     fn strings(&mut self, name: &str, value: &Spanned<Value>) -> Vec<String> {
         match &value.value {
             Value::String(s) => vec![s.clone()],
@@ -318,6 +406,9 @@ impl Reader<'_> {
             Value::Bool(b) => b,
             _ => {
                 self.expected(name, "`true` or `false`", value);
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.help = Some(format!("write `{name}: true` or `{name}: false`"));
+                }
                 false
             }
         }

@@ -41,11 +41,11 @@ impl Index {
             let node = Node::Page(i);
             index.files.insert(page.file.clone(), node);
             index.paths.insert(page.path.clone(), node);
-            if page.file.file_name().is_some_and(|n| n == "index.md") {
-                let folder = page.file.parent().unwrap_or(Path::new("")).to_path_buf();
-                for asset in &page.assets {
-                    index.assets.insert(folder.join(&asset.name), (node, asset.name.clone()));
-                }
+            let folder = page.asset_folder();
+            for asset in &page.assets {
+                index.assets.insert(folder.join(&asset.name), (node, asset.name.clone()));
+            }
+            if page.is_bundle() {
                 index.folders.insert(folder, node);
             }
         }

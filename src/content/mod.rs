@@ -6,7 +6,7 @@
 
 mod front_matter;
 mod links;
-mod walk;
+pub(crate) mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ pub struct Page {
     pub assets: Vec<Asset>,
     pub body: Rendered,
     /// The body as plain text, for pages that offer a copy button (email templates).
-    pub plain_text: Option<String>,
+    pub plain_text: Option<markdown::PlainText>,
     pub(crate) source: Source,
 }
 
@@ -165,8 +165,13 @@ fn read_markdown(options: &LoadOptions<'_>, relative: &Path) -> Result<ReadFile,
     if let Some(missing) = missing_title {
         return Err(vec![missing]);
     }
-    let title = meta.title.clone().unwrap_or_else(|| fallback_title(split.body, relative));
-    let body_offset = split.body_offset;
+    let (title, body_offset) = match &meta.title {
+        Some(title) => (title.clone(), split.body_offset),
+        None => {
+            let (title, heading_end) = fallback_title(split.body, relative);
+            (title, split.body_offset + heading_end)
+        }
+    };
     Ok(ReadFile {
         relative: relative.to_path_buf(),
         meta,
@@ -183,18 +188,22 @@ fn display_path(content_dir: &Path, relative: &Path) -> PathBuf {
 }
 
 /// A page without a title in its front matter takes its first heading, else its file name.
-fn fallback_title(body: &str, relative: &Path) -> String {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let mut events = Parser::new_ext(body, markdown::options());
-    while let Some(event) = events.next() {
-        if let Event::Start(Tag::Heading { .. }) = event {
+/// When that heading opens the body, the body starts after it (returned as a byte offset), so
+/// the page does not show its title twice.
+fn fallback_title(body: &str, relative: &Path) -> (String, usize) {
+    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+    let mut events = Parser::new_ext(body, markdown::options()).into_offset_iter().enumerate();
+    while let Some((index, (event, range))) = events.next() {
+        if let Event::Start(Tag::Heading { level, .. }) = event {
             let inner: Vec<Event<'_>> = events
                 .by_ref()
+                .map(|(_, (e, _))| e)
                 .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
                 .collect();
             let text = markdown::plain_text(&inner);
             if !text.trim().is_empty() {
-                return text.trim().to_string();
+                let opens_body = index == 0 && level == HeadingLevel::H1;
+                return (text.trim().to_string(), if opens_body { range.end } else { 0 });
             }
         }
     }
@@ -204,7 +213,7 @@ fn fallback_title(body: &str, relative: &Path) -> String {
         }
         other => other,
     };
-    title_case(stem.unwrap_or("Home"))
+    (title_case(stem.unwrap_or("Home")), 0)
 }
 
 fn title_case(name: &str) -> String {
@@ -221,14 +230,16 @@ fn title_case(name: &str) -> String {
 /// Renders every body in parallel; returns warnings for links that point nowhere.
 fn render_bodies(site: &mut Site, content_dir: &Path) -> Vec<Diagnostic> {
     let index = links::Index::new(site);
-    let pages: Vec<(Rendered, Option<String>)> = site
+    let pages: Vec<(Rendered, Option<markdown::PlainText>)> = site
         .pages
         .par_iter()
         .map(|page| {
             let resolver = links::Resolver::new(&index, &page.file);
             let body = page.source.body();
-            let plain = page.meta.subject.is_some().then(|| markdown::to_plain_text(body));
-            (markdown::render(body, &resolver), plain)
+            // An email template is written line by line, as it will be sent.
+            let email = page.meta.subject.is_some();
+            let plain = email.then(|| markdown::to_plain_text(body, &resolver));
+            (markdown::render(body, &resolver, email), plain)
         })
         .collect();
     let sections: Vec<Rendered> = site
@@ -237,7 +248,7 @@ fn render_bodies(site: &mut Site, content_dir: &Path) -> Vec<Diagnostic> {
         .map(|section| {
             let file = section.file.clone().unwrap_or_else(|| section.dir.join("_index.md"));
             let resolver = links::Resolver::new(&index, &file);
-            markdown::render(section.source.body(), &resolver)
+            markdown::render(section.source.body(), &resolver, false)
         })
         .collect();
     drop(index);
@@ -248,7 +259,7 @@ fn render_bodies(site: &mut Site, content_dir: &Path) -> Vec<Diagnostic> {
     for (section, body) in site.sections.iter_mut().zip(sections) {
         section.body = body;
     }
-    let mut warnings = Vec::new();
+    let mut warnings = shared_files_of_gated_pages(site, content_dir);
     for page in &mut site.pages {
         warnings.extend(page.source.broken_links(content_dir, &page.file, &page.body));
         page.source = Source::default();
@@ -258,6 +269,36 @@ fn render_bodies(site: &mut Site, content_dir: &Path) -> Vec<Diagnostic> {
             warnings.extend(section.source.broken_links(content_dir, file, &section.body));
         }
         section.source = Source::default();
+    }
+    warnings
+}
+
+/// A gated page that links to a file of its section shows that file to every tier that sees the
+/// section. That may be intended (a public brochure), so it is a warning, naming the fix.
+fn shared_files_of_gated_pages(site: &Site, content_dir: &Path) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for page in &site.pages {
+        for (target, offset) in page.body.targets_with_offsets() {
+            let Node::Section(section) = target.node else { continue };
+            let shared = !target.suffix.is_empty() && !target.suffix.starts_with('#');
+            if !shared || !site.sections[section].gate.is_looser_than(page.gate) {
+                continue;
+            }
+            let text = &page.source.text;
+            let position = Position::of_offset(text, page.source.body_offset + offset);
+            let folder = page.asset_folder();
+            warnings.push(
+                Diagnostic::warning(
+                    display_path(content_dir, &page.file),
+                    format!("`{}` is published to tiers that cannot see this page", target.suffix),
+                )
+                .at(text, position)
+                .with_help(format!(
+                    "if the file is gated material, move it into `{}`",
+                    display_path(content_dir, &folder).display()
+                )),
+            );
+        }
     }
     warnings
 }
@@ -283,6 +324,23 @@ impl Source {
                 )
             })
             .collect()
+    }
+}
+
+impl Page {
+    /// The folder whose files are this page's assets: a bundle's own folder, or for
+    /// `name.md` the folder `name/` beside it. Relative to `content/`.
+    pub fn asset_folder(&self) -> PathBuf {
+        if self.is_bundle() {
+            self.file.parent().unwrap_or(Path::new("")).to_path_buf()
+        } else {
+            self.file.with_extension("")
+        }
+    }
+
+    /// Whether the page is a bundle: `name/index.md`.
+    pub fn is_bundle(&self) -> bool {
+        self.file.file_name().is_some_and(|n| n == "index.md")
     }
 }
 

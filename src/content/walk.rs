@@ -8,6 +8,7 @@ use walkdir::WalkDir;
 
 use super::{Asset, FrontMatter, LoadOptions, Page, ReadFile, Section, Source, display_path};
 use crate::diagnostic::Diagnostic;
+use crate::markdown::Node;
 use crate::tier::Gate;
 
 /// The files under `content/`, relative to it, in a stable order.
@@ -35,8 +36,19 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
         }
         let relative =
             entry.path().strip_prefix(content_dir).expect("walk stays inside").to_path_buf();
+        let extension = relative.extension().map(|e| e.to_string_lossy().to_lowercase());
         if relative.extension().is_some_and(|e| e == "md") {
             files.markdown.push(relative);
+        } else if matches!(extension.as_deref(), Some("md" | "markdown" | "mdown" | "mkd")) {
+            // Published as an asset, such a file would reach every tier with its front matter.
+            let name = relative.with_extension("md");
+            return Err(vec![
+                Diagnostic::error(
+                    Path::new("content").join(&relative),
+                    "markdown files must end in `.md`",
+                )
+                .with_help(format!("rename it to `{}`", name.display())),
+            ]);
         } else {
             files.assets.push(relative);
         }
@@ -47,7 +59,11 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
 /// Editors and operating systems leave dot-files and backups behind; they are not content.
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name.ends_with('~')
+    const LEFTOVERS: [&str; 6] = [".orig", ".bak", ".swp", ".swx", ".tmp", ".rej"];
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || LEFTOVERS.iter().any(|suffix| name.ends_with(suffix))
 }
 
 fn is_section_index(path: &Path) -> bool {
@@ -95,7 +111,7 @@ pub(super) fn assemble(
         builder.section(&dir, &mut indexes);
     }
     let mut site = super::Site { sections: builder.sections, pages: site_pages };
-    attach_assets(&mut site, assets, options.content_dir, &bundles);
+    attach_assets(&mut site, assets, options.content_dir);
     check_collisions(&site, options.content_dir, &mut builder.problems);
     if !builder.problems.is_empty() {
         return Err(builder.problems);
@@ -143,8 +159,16 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn check_ambiguous_bundles(&mut self, indexes: &[ReadFile], bundles: &HashMap<PathBuf, ()>) {
+        let mut seen = HashSet::new();
         for index in indexes {
             let dir = index.relative.parent().unwrap_or(Path::new(""));
+            if !seen.insert(dir) {
+                let path = display_path(self.options.content_dir, &index.relative);
+                self.problems.push(
+                    Diagnostic::error(path, "this folder has both `index.md` and `_index.md`")
+                        .with_help("keep `_index.md` for the section and rename `index.md`"),
+                );
+            }
             if bundles.contains_key(dir) {
                 let path = display_path(self.options.content_dir, &dir.join("index.md"));
                 self.problems.push(
@@ -258,52 +282,44 @@ impl Builder<'_> {
 
 /// The URL segment of a file or folder name.
 pub(super) fn slug_of(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    let slug = slug::slugify(&name);
+    slugify(&path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())
+}
+
+/// A URL segment made of lowercase letters, digits and hyphens.
+pub fn slugify(name: &str) -> String {
+    let slug = slug::slugify(name);
     if slug.is_empty() { "page".to_string() } else { slug }
 }
 
-fn attach_assets(
-    site: &mut super::Site,
-    assets: Vec<PathBuf>,
-    content_dir: &Path,
-    bundles: &HashMap<PathBuf, ()>,
-) {
-    let pages_by_dir: HashMap<&Path, usize> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| is_bundle_index(&p.file))
-        .map(|(i, p)| (p.file.parent().expect("bundle has a folder"), i))
-        .collect();
-    let mut owners: Vec<(Option<usize>, Option<usize>, Asset)> = Vec::new();
+/// Gives each asset to the page or section whose folder holds it: a bundle `name/index.md`,
+/// a page `name.md` with a folder `name/` beside it, or else the nearest section.
+fn attach_assets(site: &mut super::Site, assets: Vec<PathBuf>, content_dir: &Path) {
+    let page_folders: HashMap<PathBuf, usize> =
+        site.pages.iter().enumerate().map(|(i, p)| (p.asset_folder(), i)).collect();
+    let section_folders: HashMap<PathBuf, usize> =
+        site.sections.iter().enumerate().map(|(i, s)| (s.dir.clone(), i)).collect();
     for relative in assets {
-        let mut dir = relative.parent();
-        while let Some(d) = dir {
-            let name =
-                relative.strip_prefix(d).expect("an ancestor").to_string_lossy().replace('\\', "/");
-            let asset = Asset { source: content_dir.join(&relative), name };
-            if bundles.contains_key(d)
-                && let Some(&page) = pages_by_dir.get(d)
-            {
-                owners.push((Some(page), None, asset));
-                break;
-            }
-            if let Some(section) = site.sections.iter().position(|s| s.dir == d) {
-                owners.push((None, Some(section), asset));
-                break;
-            }
-            dir = d.parent();
-        }
-    }
-    for (page, section, asset) in owners {
-        match (page, section) {
-            (Some(p), _) => site.pages[p].assets.push(asset),
-            (None, Some(s)) => site.sections[s].assets.push(asset),
-            _ => {}
+        let owner = relative.ancestors().skip(1).find_map(|folder| {
+            let page = page_folders.get(folder).map(|&p| Node::Page(p));
+            page.or_else(|| section_folders.get(folder).map(|&s| Node::Section(s)))
+                .map(|n| (n, folder))
+        });
+        let Some((owner, folder)) = owner else { continue };
+        let name = relative
+            .strip_prefix(folder)
+            .expect("an ancestor")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let asset = Asset { source: content_dir.join(&relative), name };
+        match owner {
+            Node::Page(p) => site.pages[p].assets.push(asset),
+            Node::Section(s) => site.sections[s].assets.push(asset),
         }
     }
 }
+
+/// The folder under which every tier's tag pages live.
+pub const TAGS: &str = "tags";
 
 fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, PathBuf> = HashMap::new();
@@ -311,6 +327,17 @@ fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<D
         site.sections.iter().map(|s| (&s.path, s.file.clone().unwrap_or_else(|| s.dir.clone())));
     let pages = site.pages.iter().map(|p| (&p.path, p.file.clone()));
     for (path, file) in sections.chain(pages) {
+        if path.split('/').next() == Some(TAGS) {
+            problems.push(
+                Diagnostic::error(
+                    display_path(content_dir, &file),
+                    format!("the URL `/{path}` is taken by the tag pages"),
+                )
+                .with_help(format!(
+                    "rename the `{TAGS}` folder or page, or give it another `slug`"
+                )),
+            );
+        }
         if let Some(first) = seen.insert(path, file.clone()) {
             problems.push(
                 Diagnostic::error(

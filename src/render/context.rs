@@ -77,8 +77,10 @@ pub struct PageContext<'a> {
     pub date: Option<String>,
     pub date_display: Option<String>,
     pub tags: Vec<TagLink>,
+    /// Only in `build --drafts`: drafts are left out otherwise.
+    pub draft: bool,
     pub subject: Option<&'a str>,
-    pub plain_text: Option<&'a str>,
+    pub plain_text: Option<String>,
     pub client: Option<&'a str>,
     pub industry: Option<&'a str>,
     pub services: &'a [String],

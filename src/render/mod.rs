@@ -45,7 +45,7 @@ pub struct TierOutput {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot render {what} with template `{template}`: {reason}")]
+#[error("cannot render {what} with template `{template}`:\n{reason}")]
 pub struct RenderError {
     pub what: String,
     pub template: String,
@@ -168,6 +168,14 @@ impl<'a> Renderer<'a> {
     fn page(&self, id: usize) -> Result<OutputFile, RenderError> {
         let view = self.view;
         let page = &view.site.pages[id];
+        for (target, _) in page.body.targets_with_offsets().filter(|(t, _)| !view.admits(t.node)) {
+            tracing::debug!(
+                "`content/{}`: the link to `/{}` is plain text in tier `{}`, which cannot see it",
+                page.file.display(),
+                view.site.path(target.node),
+                view.tier.id
+            );
+        }
         let mut context = self.base_context();
         context.insert("page", &self.page_context(page));
         context.insert("breadcrumbs", &view.breadcrumbs(page.section));
@@ -202,8 +210,12 @@ impl<'a> Renderer<'a> {
             date,
             date_display,
             tags: page.meta.tags.iter().map(|t| self.view.tag_link(t)).collect(),
+            draft: page.meta.draft,
             subject: page.meta.subject.as_deref(),
-            plain_text: page.plain_text.as_deref(),
+            plain_text: page
+                .plain_text
+                .as_ref()
+                .map(|text| text.fill(&|t| self.view.absolute_url(t))),
             client: page.meta.client.as_deref(),
             industry: page.meta.industry.as_deref(),
             services: &page.meta.services,
@@ -290,6 +302,15 @@ impl<'a> Renderer<'a> {
         let mut context = self.base_context();
         context.insert("entries", &entries);
         self.plain("sitemap.xml", "sitemap.xml", context)
+    }
+}
+
+impl TierView<'_> {
+    /// The absolute URL of a target, when this tier can see it.
+    fn absolute_url(&self, target: &crate::markdown::Target) -> Option<String> {
+        self.admits(target.node).then(|| {
+            self.base.absolute(&format!("{}{}", self.site.path(target.node), target.suffix))
+        })
     }
 }
 
