@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod output;
 pub mod program;
 pub mod render;
+pub mod serve;
 pub mod site_url;
 pub mod theme;
 pub mod tier;

@@ -42,6 +42,33 @@ enum Color {
 enum Command {
     /// Build every tier's site (or those given with --tier) into the output folder.
     Build(BuildArgs),
+    /// Preview every tier on 127.0.0.1, rebuilding and reloading on each save.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The folder that holds partners.yaml, content/ and themes/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, short, default_value_t = 4300)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Serve only this tier (repeat, or separate ids with commas, for several).
+    #[arg(long = "tier", value_name = "ID", value_delimiter = ',')]
+    tiers: Vec<String>,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+    /// Open the preview in a browser.
+    #[arg(long)]
+    open: bool,
+    /// Look for edits by polling, for file systems that send no change events.
+    #[arg(long)]
+    poll: bool,
 }
 
 #[derive(Args)]
@@ -68,6 +95,7 @@ fn main() -> ExitCode {
     init_logging(&cli.global);
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -125,13 +153,38 @@ where
     }
 }
 
-fn build(args: BuildArgs) -> ExitCode {
+/// Tier ids as given, trimmed, without repeats.
+fn distinct(ids: Vec<String>) -> Vec<String> {
     let mut tiers: Vec<String> = Vec::new();
-    for tier in args.tiers.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+    for tier in ids.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
         if !tiers.contains(&tier) {
             tiers.push(tier);
         }
     }
+    tiers
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let options = portico::serve::ServeOptions {
+        root: args.root,
+        bind: args.bind,
+        port: args.port,
+        tiers: distinct(args.tiers),
+        drafts: args.drafts,
+        open: args.open,
+        poll: args.poll,
+    };
+    match portico::serve::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let tiers = distinct(args.tiers);
     let options = BuildOptions {
         output: args.output.unwrap_or_else(|| args.root.join("public")),
         root: args.root,

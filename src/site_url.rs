@@ -66,6 +66,30 @@ impl fmt::Display for BaseUrl {
     }
 }
 
+/// Decodes `%xx` escapes in a URL path (`my%20file.pdf` → `my file.pdf`).
+pub fn percent_decode(path: &str) -> String {
+    if !path.contains('%') {
+        return path.to_string();
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +106,10 @@ mod tests {
     #[test]
     fn rejects_urls_without_scheme() {
         assert!(BaseUrl::parse("p.example/").is_err());
+    }
+
+    #[test]
+    fn decodes_spaces() {
+        assert_eq!(percent_decode("my%20file.pdf"), "my file.pdf");
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Site;
 use crate::markdown::{Node, Resolve, Target};
+use crate::site_url::percent_decode;
 
 /// Lookup tables built once per load and shared by every page's resolver.
 pub(super) struct Index {
@@ -130,29 +131,6 @@ fn normalize(path: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-fn percent_decode(path: &str) -> String {
-    if !path.contains('%') {
-        return path.to_string();
-    }
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,10 +147,5 @@ mod tests {
     fn normalize_refuses_to_leave_content() {
         assert_eq!(normalize(Path::new("a/../b/./c.md")), Some(PathBuf::from("b/c.md")));
         assert_eq!(normalize(Path::new("../x.md")), None);
-    }
-
-    #[test]
-    fn decodes_spaces() {
-        assert_eq!(percent_decode("my%20file.pdf"), "my file.pdf");
     }
 }

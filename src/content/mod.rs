@@ -19,6 +19,7 @@ use crate::tier::{Gate, Tiers};
 use crate::yaml::Fragment;
 
 pub use front_matter::{FrontMatter, KNOWN_KEYS, PageDate, split};
+pub use walk::is_ignored_name;
 
 /// A folder of content. Its `_index.md`, when present, gives its front matter and intro.
 #[derive(Debug)]

@@ -56,12 +56,20 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
     Ok(files)
 }
 
-/// Editors and operating systems leave dot-files and backups behind; they are not content.
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    const LEFTOVERS: [&str; 6] = [".orig", ".bak", ".swp", ".swx", ".tmp", ".rej"];
+    is_ignored_name(&name.to_string_lossy())
+}
+
+/// Editors and operating systems leave dot-files, backups and temporary files behind (vim's
+/// `.x.swp` and `4913`, emacs's `#x#` and `.#x`, JetBrains' `x___jb_tmp___`, GNOME's
+/// `.goutputstream-*`, Kate's `.x.kate-swp`, macOS's `.DS_Store` and `._x`); they are not
+/// content and changes to them are not edits.
+pub fn is_ignored_name(name: &str) -> bool {
+    const LEFTOVERS: [&str; 8] =
+        [".orig", ".bak", ".swp", ".swx", ".tmp", ".rej", "___jb_tmp___", "___jb_old___"];
     name.starts_with('.')
         || name.ends_with('~')
+        || name == "4913"
         || (name.starts_with('#') && name.ends_with('#'))
         || LEFTOVERS.iter().any(|suffix| name.ends_with(suffix))
 }

@@ -1,0 +1,203 @@
+//! The site `serve` holds in memory: the last good build of every tier, the problems of the
+//! latest build, and which URLs a rebuild changed.
+//!
+//! A failed rebuild keeps the last good site; its problems are shown on every page until a
+//! rebuild succeeds. Each rebuild produces exactly the bytes `build` would write, so the
+//! preview cannot show a page the real build would not produce.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::build::{self, BuildError};
+use crate::render::{Contents, TierOutput};
+use crate::site_url::BaseUrl;
+
+/// A served file: bytes in memory, or a file copied as it is (read when requested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    Bytes(Arc<[u8]>),
+    File { path: PathBuf, modified: Option<SystemTime>, len: u64 },
+}
+
+impl Served {
+    fn from_contents(contents: &Contents) -> Served {
+        match contents {
+            Contents::Bytes(bytes) => Served::Bytes(bytes.as_slice().into()),
+            Contents::Copy(path) => {
+                let metadata = std::fs::metadata(path).ok();
+                Served::File {
+                    path: path.clone(),
+                    modified: metadata.as_ref().and_then(|m| m.modified().ok()),
+                    len: metadata.map_or(0, |m| m.len()),
+                }
+            }
+        }
+    }
+
+    /// The bytes, reading a copied file now.
+    pub fn bytes(&self) -> std::io::Result<Arc<[u8]>> {
+        match self {
+            Served::Bytes(bytes) => Ok(bytes.clone()),
+            Served::File { path, .. } => std::fs::read(path).map(Into::into),
+        }
+    }
+}
+
+/// One tier, as the index page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierEntry {
+    pub id: String,
+    pub name: String,
+}
+
+/// Which pages a browser should reload after a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reload {
+    Nothing,
+    /// URL paths such as `/active/icps/saas/` whose bytes changed, appeared or went away.
+    Pages(BTreeSet<String>),
+    /// A stylesheet, script or the error state changed: every page.
+    Everything,
+}
+
+/// What a rebuild is asked to build.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub root: PathBuf,
+    pub drafts: bool,
+    /// Tier ids to serve; empty means every tier.
+    pub tiers: Vec<String>,
+    /// Where the server answers, such as `http://127.0.0.1:4300/`.
+    pub base: BaseUrl,
+}
+
+pub struct Live {
+    options: LiveOptions,
+    tiers: Vec<TierEntry>,
+    /// `tier/path` → file, of the last good build.
+    files: BTreeMap<String, Served>,
+    /// The latest build's problems, as printed; empty when it succeeded.
+    problems: Vec<String>,
+}
+
+impl Live {
+    pub fn new(options: LiveOptions) -> Live {
+        Live { options, tiers: Vec::new(), files: BTreeMap::new(), problems: Vec::new() }
+    }
+
+    pub fn tiers(&self) -> &[TierEntry] {
+        &self.tiers
+    }
+
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The file at `tier/path`, from the last good build.
+    pub fn file(&self, tier: &str, path: &str) -> Option<&Served> {
+        self.files.get(&format!("{tier}/{path}"))
+    }
+
+    /// Builds every served tier again and says what changed.
+    pub fn rebuild(&mut self) -> Reload {
+        let had_problems = !self.problems.is_empty();
+        match self.build() {
+            Ok((tiers, outputs)) => {
+                let files = snapshot(&outputs);
+                let reload = changes(&self.files, &files);
+                self.tiers = tiers;
+                self.files = files;
+                self.problems.clear();
+                if had_problems { Reload::Everything } else { reload }
+            }
+            Err(error) => {
+                self.problems = describe(&error);
+                for problem in &self.problems {
+                    tracing::error!("{problem}");
+                }
+                Reload::Everything
+            }
+        }
+    }
+
+    fn build(&self) -> Result<(Vec<TierEntry>, Vec<TierOutput>), BuildError> {
+        let model = build::load(&self.options.root, self.options.drafts)?;
+        let tiers = build::select_tiers(&model.program, &self.options.tiers)?;
+        let entries =
+            tiers.iter().map(|t| TierEntry { id: t.id.clone(), name: t.name.clone() }).collect();
+        let outputs = build::render(&model, &tiers, Some(&self.options.base))?;
+        Ok((entries, outputs))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.options.root
+    }
+}
+
+fn snapshot(outputs: &[TierOutput]) -> BTreeMap<String, Served> {
+    outputs
+        .iter()
+        .flat_map(|tier| {
+            tier.files.iter().map(move |f| {
+                (format!("{}/{}", tier.tier, f.path), Served::from_contents(&f.contents))
+            })
+        })
+        .collect()
+}
+
+/// The URLs whose files differ between two snapshots.
+fn changes(old: &BTreeMap<String, Served>, new: &BTreeMap<String, Served>) -> Reload {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let mut pages = BTreeSet::new();
+    for key in keys {
+        if old.get(key) == new.get(key) {
+            continue;
+        }
+        if !key.ends_with(".html") {
+            return Reload::Everything;
+        }
+        let url = format!("/{key}");
+        pages.insert(url.strip_suffix("index.html").map_or(url.clone(), str::to_string));
+    }
+    if pages.is_empty() { Reload::Nothing } else { Reload::Pages(pages) }
+}
+
+fn describe(error: &BuildError) -> Vec<String> {
+    match error {
+        BuildError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(text: &str) -> Served {
+        Served::Bytes(text.as_bytes().into())
+    }
+
+    #[test]
+    fn reports_changed_pages_by_url() {
+        let old = BTreeMap::from([
+            ("t/a/index.html".to_string(), bytes("1")),
+            ("t/b/index.html".into(), bytes("1")),
+        ]);
+        let new = BTreeMap::from([
+            ("t/a/index.html".to_string(), bytes("2")),
+            ("t/b/index.html".into(), bytes("1")),
+        ]);
+        let Reload::Pages(pages) = changes(&old, &new) else { panic!() };
+        assert_eq!(pages.into_iter().collect::<Vec<_>>(), ["/t/a/"]);
+    }
+
+    #[test]
+    fn a_changed_stylesheet_reloads_everything() {
+        let old = BTreeMap::from([("t/style.css".to_string(), bytes("a"))]);
+        let new = BTreeMap::from([("t/style.css".to_string(), bytes("b"))]);
+        assert_eq!(changes(&old, &new), Reload::Everything);
+        assert_eq!(changes(&new, &new), Reload::Nothing);
+    }
+}

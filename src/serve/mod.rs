@@ -1,0 +1,130 @@
+//! `portico serve`: build in memory, serve every tier on loopback, rebuild on each edit and
+//! tell open pages to reload.
+//!
+//! Three parts: [`live`] holds the built site, [`http`] answers requests and streams reload
+//! events, [`watch`] turns file edits into rebuilds. A broken edit never stops the server.
+
+pub mod http;
+pub mod live;
+pub mod watch;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::broadcast;
+
+use crate::site_url::BaseUrl;
+use http::AppState;
+use live::{Live, LiveOptions, Reload};
+
+/// What `portico serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks any free port.
+    pub port: u16,
+    pub tiers: Vec<String>,
+    pub drafts: bool,
+    pub open: bool,
+    pub poll: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "port {port} on {bind} is in use\n  help: pass another `--port`, or `--port 0` for any free port"
+    )]
+    PortInUse { bind: IpAddr, port: u16 },
+    #[error("cannot listen on {address}: {source}")]
+    Listen { address: SocketAddr, source: std::io::Error },
+    #[error("cannot watch `{path}` for edits: {source}\n  help: try `--poll`")]
+    Watch { path: PathBuf, source: notify_debouncer_full::notify::Error },
+    #[error("the server stopped: {0}")]
+    Server(std::io::Error),
+}
+
+/// Runs the preview until Ctrl-C.
+pub fn run(options: ServeOptions) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Server)?;
+    runtime.block_on(serve(options))
+}
+
+async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener =
+        tokio::net::TcpListener::bind(address).await.map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                ServeError::PortInUse { bind: options.bind, port: options.port }
+            }
+            _ => ServeError::Listen { address, source },
+        })?;
+    let address = listener.local_addr().map_err(|source| ServeError::Listen { address, source })?;
+    let url = format!("http://{address}/");
+    let base = BaseUrl::parse(&url).expect("a socket address makes a valid URL");
+    let live_options = LiveOptions {
+        root: options.root.clone(),
+        drafts: options.drafts,
+        tiers: options.tiers.clone(),
+        base,
+    };
+    let mut live = Live::new(live_options);
+    let started = Instant::now();
+    live.rebuild();
+    tracing::info!("built in {} ms", started.elapsed().as_millis());
+    let live = Arc::new(RwLock::new(live));
+    let (reloads, _) = broadcast::channel(64);
+    let state = AppState { live: live.clone(), reloads: reloads.clone() };
+
+    // Events name absolute paths; compare them with absolute ones.
+    let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
+    let _watcher = watch::watch(&root, &root.join("public"), options.poll, move || {
+        let started = Instant::now();
+        let reload = live.write().unwrap_or_else(|p| p.into_inner()).rebuild();
+        match &reload {
+            Reload::Nothing => {
+                tracing::debug!("rebuilt in {} ms: nothing changed", started.elapsed().as_millis())
+            }
+            Reload::Pages(pages) => {
+                let count = pages.len();
+                let noun = if count == 1 { "page" } else { "pages" };
+                tracing::info!(
+                    "rebuilt in {} ms: {count} {noun} changed",
+                    started.elapsed().as_millis()
+                );
+                tracing::debug!(
+                    "changed: {}",
+                    pages.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+                );
+            }
+            Reload::Everything => tracing::info!("rebuilt in {} ms", started.elapsed().as_millis()),
+        }
+        // No open page is fine: nobody to tell.
+        let _ = reloads.send(reload);
+    })
+    .map_err(|source| ServeError::Watch { path: options.root.clone(), source })?;
+
+    tracing::info!("serving {url} (Ctrl-C to stop)");
+    if options.open {
+        open_browser(&url);
+    }
+    axum::serve(listener, http::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("stopping");
+        })
+        .await
+        .map_err(ServeError::Server)
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        tracing::warn!("cannot open a browser with `{opener}`: {e}; open {url} yourself");
+    }
+}
