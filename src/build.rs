@@ -58,10 +58,20 @@ pub struct Model {
 
 /// Loads `partners.yaml`, `content/` and the theme, reporting every problem at once.
 pub fn load(root: &Path, drafts: bool) -> Result<Model, BuildError> {
+    load_cached(root, drafts, &mut content::Cache::default())
+}
+
+/// Like [`load`], re-reading and re-rendering only the content files that changed since the
+/// load that filled `cache`.
+pub fn load_cached(
+    root: &Path,
+    drafts: bool,
+    cache: &mut content::Cache,
+) -> Result<Model, BuildError> {
     let program = program::load(&root.join("partners.yaml")).map_err(|p| invalid(root, p))?;
     let theme = Theme::load(root, &program.theme);
     let options = LoadOptions { content_dir: &root.join("content"), tiers: &program.tiers, drafts };
-    let loaded = content::load(&options);
+    let loaded = content::load_cached(&options, cache);
     let (theme, loaded) = match (theme, loaded) {
         (Ok(theme), Ok(loaded)) => (theme, loaded),
         (theme, loaded) => {
@@ -158,18 +168,28 @@ pub fn select_tiers<'a>(
     if problems.is_empty() { Ok(tiers) } else { Err(BuildError::Invalid(problems)) }
 }
 
-/// Renders the chosen tiers in parallel, all in memory.
+/// Renders the chosen tiers in parallel, all in memory. Files whose inputs are unchanged since
+/// `previous` (an earlier render of the same tiers) are reused from it.
 pub fn render(
     model: &Model,
     tiers: &[&Tier],
     base_url: Option<&BaseUrl>,
+    previous: &[TierOutput],
 ) -> Result<Vec<TierOutput>, BuildError> {
     let outputs = tiers
         .par_iter()
         .map(|tier| {
             let base = tier_base_url(&model.program, tier, base_url);
             tracing::debug!("tier `{}` is served at {base}", tier.id);
-            render::render_tier(&model.theme, &model.program, &model.site, tier, &base)
+            let job = render::TierJob {
+                theme: &model.theme,
+                program: &model.program,
+                site: &model.site,
+                tier,
+                base: &base,
+                previous: previous.iter().find(|p| p.tier == tier.id),
+            };
+            render::render_tier(&job)
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(outputs)
@@ -196,7 +216,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     output::prepare(&options.root, &options.output)?;
     let model = load(&options.root, options.drafts)?;
     let tiers = select_tiers(&model.program, &options.tiers)?;
-    let outputs = render(&model, &tiers, base_url.as_ref())?;
+    let outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
     drop(model.site);
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
     let write = output::write(&options.output, &outputs, scope)?;

@@ -17,7 +17,7 @@ use crate::diagnostic::Position;
 
 /// Where an internal link points: a page or section, and what follows its path
 /// (`#anchor`, or the file name of a co-located asset).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Target {
     pub node: Node,
     pub suffix: String,
@@ -31,7 +31,7 @@ pub enum Node {
 }
 
 /// A hole in the rendered HTML that each tier fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Slot {
     LinkStart { target: Target, title: String, offset: usize },
     LinkEnd { target: Target },
@@ -64,6 +64,8 @@ pub struct Rendered {
     pub broken_links: Vec<BrokenLink>,
     /// The first paragraph as plain text, for listings.
     pub summary: String,
+    /// A hash of the HTML and its slots: equal fingerprints fill to equal HTML.
+    pub fingerprint: u64,
 }
 
 /// Decides where a link destination points.
@@ -111,6 +113,9 @@ pub fn render(body: &str, resolver: &dyn Resolve, keep_line_breaks: bool) -> Ren
     pulldown_cmark::html::push_html(&mut html, renderer.out.into_iter());
     let mut rendered = renderer.rendered;
     rendered.pieces = html.split(MARK).map(str::to_string).collect();
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&(&rendered.pieces, &rendered.slots), &mut hasher);
+    rendered.fingerprint = std::hash::Hasher::finish(&hasher);
     debug_assert_eq!(rendered.pieces.len(), rendered.slots.len() + 1);
     rendered
 }

@@ -198,7 +198,7 @@ fn write_manifest(
         text.push_str(entry);
         text.push('\n');
     }
-    write_if_changed(marker, &Contents::Bytes(text.into_bytes())).map(|_| ())
+    write_if_changed(marker, &Contents::Bytes(text.into_bytes().into())).map(|_| ())
 }
 
 /// Removes the folders between a removed file and the output root that are now empty.
@@ -239,7 +239,7 @@ fn foreign_files(
 /// Writes a file unless it already holds these bytes; returns whether it wrote.
 fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputError> {
     let bytes: std::borrow::Cow<'_, [u8]> = match contents {
-        Contents::Bytes(bytes) => bytes.into(),
+        Contents::Bytes(bytes) => (&bytes[..]).into(),
         Contents::Copy(source) => std::fs::read(source).map_err(io_error(source))?.into(),
     };
     if let Ok(existing) = std::fs::metadata(path)

@@ -29,6 +29,8 @@ const DEFAULT_STATIC: &[(&str, &[u8])] =
 pub struct Theme {
     pub tera: tera::Tera,
     static_files: Vec<OutputFile>,
+    /// A hash of every template's name and text.
+    fingerprint: u64,
 }
 
 impl Theme {
@@ -57,6 +59,13 @@ impl Theme {
                     .push(Diagnostic::error(&path, format!("cannot read the template: {e}"))),
             }
         }
+        let fingerprint = {
+            let mut hasher = std::hash::DefaultHasher::new();
+            for (name, text, _) in &templates {
+                std::hash::Hash::hash(&(name, text), &mut hasher);
+            }
+            std::hash::Hasher::finish(&hasher)
+        };
         let mut tera = tera::Tera::new();
         if let Err(e) =
             tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
@@ -70,18 +79,23 @@ impl Theme {
             .iter()
             .map(|(name, bytes)| OutputFile {
                 path: name.to_string(),
-                contents: Contents::Bytes(bytes.to_vec()),
+                contents: Contents::Bytes((*bytes).into()),
             })
             .collect();
         for (relative, path) in files_under(&folder.join("static")) {
             static_files.retain(|f| f.path != relative);
             static_files.push(OutputFile { path: relative, contents: Contents::Copy(path) });
         }
-        Ok(Theme { tera, static_files })
+        Ok(Theme { tera, static_files, fingerprint })
     }
 
     pub fn static_files(&self) -> impl Iterator<Item = OutputFile> + '_ {
         self.static_files.iter().cloned()
+    }
+
+    /// Changes whenever any template does.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub fn has_template(&self, name: &str) -> bool {

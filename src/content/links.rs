@@ -5,6 +5,7 @@
 //! Links with a scheme (`https:`, `mailto:`) and in-page anchors are left alone.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 
 use super::Site;
@@ -52,6 +53,22 @@ impl Index {
         }
         index
     }
+}
+
+/// A hash of everything [`Index`] is built from: two sites with equal fingerprints resolve
+/// every link to the same target.
+pub(super) fn fingerprint(site: &Site) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (site.sections.len(), site.pages.len()).hash(&mut hasher);
+    for section in &site.sections {
+        (&section.dir, &section.file, &section.path).hash(&mut hasher);
+        section.assets.iter().for_each(|a| a.name.hash(&mut hasher));
+    }
+    for page in &site.pages {
+        (&page.file, &page.path).hash(&mut hasher);
+        page.assets.iter().for_each(|a| a.name.hash(&mut hasher));
+    }
+    hasher.finish()
 }
 
 /// Resolves the links of one markdown file.

@@ -10,6 +10,7 @@ pub(crate) mod walk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -39,7 +40,7 @@ pub struct Section {
     /// Pages directly in this section, in listing order.
     pub pages: Vec<usize>,
     pub assets: Vec<Asset>,
-    pub body: Rendered,
+    pub body: Arc<Rendered>,
     pub(crate) source: Source,
 }
 
@@ -55,9 +56,9 @@ pub struct Page {
     pub gate: Gate,
     pub section: usize,
     pub assets: Vec<Asset>,
-    pub body: Rendered,
+    pub body: Arc<Rendered>,
     /// The body as plain text, for pages that offer a copy button (email templates).
-    pub plain_text: Option<markdown::PlainText>,
+    pub plain_text: Option<Arc<markdown::PlainText>>,
     pub(crate) source: Source,
 }
 
@@ -71,9 +72,9 @@ pub struct Asset {
 }
 
 /// The text of a markdown file, kept until its body is rendered.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Source {
-    text: String,
+    text: Arc<str>,
     body_offset: usize,
 }
 
@@ -97,11 +98,82 @@ pub struct LoadOptions<'a> {
     pub drafts: bool,
 }
 
+/// What an earlier load learnt, so the next one re-reads and re-renders only what changed.
+///
+/// A file is read again when its modification time or length changed; a body is rendered
+/// again when its file changed or when any page, section, asset or URL did (links resolve
+/// against all of them).
+#[derive(Default)]
+pub struct Cache {
+    files: HashMap<PathBuf, CachedFile>,
+    /// The link index the cached bodies were rendered against.
+    index: u64,
+}
+
+struct CachedFile {
+    /// `None` when the stamp cannot be trusted; the file is then read again next time.
+    stamp: Option<Stamp>,
+    read: ReadFile,
+    body: Option<(Arc<Rendered>, Option<Arc<markdown::PlainText>>)>,
+}
+
+/// What tells a file changed without reading it.
+type Stamp = (std::time::SystemTime, u64);
+
+/// File systems record modification times in coarse ticks, so two writes in quick succession
+/// can leave the same time and length. A stamp is trusted only when the file was last modified
+/// well before it was taken; a file edited just now is simply read again next time.
+const STAMP_MARGIN: std::time::Duration = std::time::Duration::from_millis(100);
+
+fn stamp(path: &Path, taken_at: std::time::SystemTime) -> Option<Stamp> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let modified = metadata.modified().ok()?;
+    let settled = taken_at.duration_since(modified).is_ok_and(|age| age > STAMP_MARGIN);
+    settled.then_some((modified, metadata.len()))
+}
+
 /// Reads `content/` into the site model, reporting every bad file at once.
 pub fn load(options: &LoadOptions<'_>) -> Result<Loaded, Vec<Diagnostic>> {
+    load_cached(options, &mut Cache::default())
+}
+
+/// Like [`load`], reusing and updating what `cache` knows from an earlier load.
+pub fn load_cached(
+    options: &LoadOptions<'_>,
+    cache: &mut Cache,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let started = std::time::Instant::now();
     let files = walk::walk(options.content_dir)?;
-    let read: Vec<Result<ReadFile, Vec<Diagnostic>>> =
-        files.markdown.par_iter().map(|path| read_markdown(options, path)).collect();
+    tracing::trace!("walked in {} µs", started.elapsed().as_micros());
+    cache.files.retain(|path, _| files.markdown.contains(path));
+    let taken_at = std::time::SystemTime::now();
+    let stamps: Vec<Option<Stamp>> = files
+        .markdown
+        .iter()
+        .map(|path| stamp(&options.content_dir.join(path), taken_at))
+        .collect();
+    let read: Vec<Result<ReadFile, Vec<Diagnostic>>> = files
+        .markdown
+        .par_iter()
+        .zip(&stamps)
+        .map(|(path, stamp)| match cache.files.get(path) {
+            Some(cached) if stamp.is_some() && cached.stamp == *stamp => Ok(cached.read.clone()),
+            _ => read_markdown(options, path),
+        })
+        .collect();
+    for ((path, stamp), result) in files.markdown.iter().zip(&stamps).zip(&read) {
+        let unchanged = stamp.is_some() && cache.files.get(path).is_some_and(|c| c.stamp == *stamp);
+        match result {
+            Ok(_) if unchanged => {}
+            Ok(file) => {
+                let entry = CachedFile { stamp: *stamp, read: file.clone(), body: None };
+                cache.files.insert(path.clone(), entry);
+            }
+            Err(_) => {
+                cache.files.remove(path);
+            }
+        }
+    }
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut good = Vec::new();
@@ -118,7 +190,9 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     // its section's tier are reported in the same run. Leaving a bad file out only loosens its
     // section's gate, so it cannot invent a tier problem; a bad `_index.md` that set a `slug`
     // could at worst surface a URL collision with its folder's default path.
+    tracing::trace!("read in {} µs", started.elapsed().as_micros());
     let assembled = walk::assemble(options, good, files.assets);
+    tracing::trace!("assembled in {} µs", started.elapsed().as_micros());
     let mut site = match assembled {
         Ok(site) if problems.is_empty() => site,
         Ok(_) => return Err(problems),
@@ -127,12 +201,13 @@ pub fn load(options: &LoadOptions<'_>) -> Result<Loaded, Vec<Diagnostic>> {
             return Err(problems);
         }
     };
-    let broken = render_bodies(&mut site, options.content_dir);
+    let broken = render_bodies(&mut site, options.content_dir, cache);
     warnings.extend(broken);
     Ok(Loaded { site, warnings })
 }
 
 /// A markdown file with its front matter parsed.
+#[derive(Clone)]
 pub(crate) struct ReadFile {
     /// Relative to `content/`.
     pub relative: PathBuf,
@@ -178,7 +253,7 @@ fn read_markdown(options: &LoadOptions<'_>, relative: &Path) -> Result<ReadFile,
         meta,
         title,
         warnings,
-        source: Source { text, body_offset },
+        source: Source { text: text.into(), body_offset },
     })
 }
 
@@ -229,29 +304,50 @@ fn title_case(name: &str) -> String {
 }
 
 /// Renders every body in parallel; returns warnings for links that point nowhere.
-fn render_bodies(site: &mut Site, content_dir: &Path) -> Vec<Diagnostic> {
+fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<Diagnostic> {
     let index = links::Index::new(site);
-    let pages: Vec<(Rendered, Option<markdown::PlainText>)> = site
+    let fingerprint = links::fingerprint(site);
+    if cache.index != fingerprint {
+        cache.files.values_mut().for_each(|f| f.body = None);
+        cache.index = fingerprint;
+    }
+    let cached = |file: &Path| cache.files.get(file).and_then(|f| f.body.clone());
+    type Body = (Arc<Rendered>, Option<Arc<markdown::PlainText>>);
+    let pages: Vec<Body> = site
         .pages
         .par_iter()
         .map(|page| {
-            let resolver = links::Resolver::new(&index, &page.file);
-            let body = page.source.body();
-            // An email template is written line by line, as it will be sent.
-            let email = page.meta.subject.is_some();
-            let plain = email.then(|| markdown::to_plain_text(body, &resolver));
-            (markdown::render(body, &resolver, email), plain)
+            cached(&page.file).unwrap_or_else(|| {
+                let resolver = links::Resolver::new(&index, &page.file);
+                let body = page.source.body();
+                // An email template is written line by line, as it will be sent.
+                let email = page.meta.subject.is_some();
+                let plain = email.then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
+                (Arc::new(markdown::render(body, &resolver, email)), plain)
+            })
         })
         .collect();
-    let sections: Vec<Rendered> = site
+    let sections: Vec<Arc<Rendered>> = site
         .sections
         .par_iter()
         .map(|section| {
             let file = section.file.clone().unwrap_or_else(|| section.dir.join("_index.md"));
-            let resolver = links::Resolver::new(&index, &file);
-            markdown::render(section.source.body(), &resolver, false)
+            cached(&file).map(|(body, _)| body).unwrap_or_else(|| {
+                let resolver = links::Resolver::new(&index, &file);
+                Arc::new(markdown::render(section.source.body(), &resolver, false))
+            })
         })
         .collect();
+    for (page, body) in site.pages.iter().zip(&pages) {
+        if let Some(entry) = cache.files.get_mut(&page.file) {
+            entry.body = Some(body.clone());
+        }
+    }
+    for (section, body) in site.sections.iter().zip(&sections) {
+        if let Some(entry) = section.file.as_ref().and_then(|f| cache.files.get_mut(f)) {
+            entry.body = Some((body.clone(), None));
+        }
+    }
     drop(index);
     for (page, (body, plain)) in site.pages.iter_mut().zip(pages) {
         page.body = body;

@@ -5,13 +5,15 @@
 //! out visible pages and sections; that is what keeps gated content out of lower tiers.
 
 mod context;
+mod inputs;
 mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use tera::{Context, Value};
+use tera::Value;
 
 use crate::content::{Page, Site};
 use crate::markdown::Fill;
@@ -20,6 +22,7 @@ use crate::site_url::BaseUrl;
 use crate::theme::Theme;
 use crate::tier::Tier;
 use context::*;
+use inputs::Inputs;
 pub use view::TierView;
 
 /// A file of a tier's site, relative to the tier's folder with `/` separators.
@@ -31,7 +34,7 @@ pub struct OutputFile {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contents {
-    Bytes(Vec<u8>),
+    Bytes(Arc<[u8]>),
     /// A file copied as it is (co-located assets, theme static files).
     Copy(PathBuf),
 }
@@ -40,8 +43,25 @@ pub enum Contents {
 #[derive(Debug)]
 pub struct TierOutput {
     pub tier: String,
+    /// Sorted by path.
     pub files: Vec<OutputFile>,
     pub pages: usize,
+    /// The fingerprint of each rendered file's inputs, so a later render can reuse it.
+    fingerprints: HashMap<String, u64>,
+}
+
+impl TierOutput {
+    /// The bytes rendered for `path` last time, if its inputs had this fingerprint.
+    fn reusable(&self, path: &str, fingerprint: u64) -> Option<Arc<[u8]>> {
+        if self.fingerprints.get(path) != Some(&fingerprint) {
+            return None;
+        }
+        let at = self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()?;
+        match &self.files[at].contents {
+            Contents::Bytes(bytes) => Some(bytes.clone()),
+            Contents::Copy(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,51 +72,74 @@ pub struct RenderError {
     pub reason: String,
 }
 
+/// What one tier's render works from.
+pub struct TierJob<'a> {
+    pub theme: &'a Theme,
+    pub program: &'a Program,
+    pub site: &'a Site,
+    pub tier: &'a Tier,
+    pub base: &'a BaseUrl,
+    /// The tier's previous render: files whose inputs did not change are reused from it.
+    pub previous: Option<&'a TierOutput>,
+}
+
 /// Renders the whole site of one tier.
-pub fn render_tier(
-    theme: &Theme,
-    program: &Program,
-    site: &Site,
-    tier: &Tier,
-    base: &BaseUrl,
-) -> Result<TierOutput, RenderError> {
-    let view = TierView::new(site, tier, base.clone());
-    let renderer = Renderer::new(theme, program, &view);
-    let mut files: Vec<OutputFile> = view
-        .pages()
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|&id| renderer.page(id))
-        .collect::<Result<_, _>>()?;
-    let pages = files.len();
-    for id in view.sections() {
-        files.push(renderer.section(id)?);
-    }
-    files.extend(renderer.tags()?);
-    files.push(renderer.plain("404.html", "404.html", renderer.base_context())?);
-    files.push(renderer.sitemap()?);
-    files.push(renderer.plain("robots.txt", "robots.txt", renderer.base_context())?);
+pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
+    let view = TierView::new(job.site, job.tier, job.base.clone());
+    let renderer = Renderer::new(job, &view);
+    let ids: Vec<usize> = view.pages().collect();
+    let mut rendered: Vec<(OutputFile, u64)> =
+        ids.par_iter().map(|&id| renderer.page(id)).collect::<Result<_, _>>()?;
+    let pages = rendered.len();
+    let sections: Vec<usize> = view.sections().collect();
+    let listings: Vec<(OutputFile, u64)> =
+        sections.par_iter().map(|&id| renderer.section(id)).collect::<Result<_, _>>()?;
+    rendered.extend(listings);
+    rendered.extend(renderer.tags()?);
+    rendered.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
+    rendered.push(renderer.sitemap()?);
+    rendered.push(renderer.plain("robots.txt", "robots.txt", renderer.inputs())?);
+    let fingerprints =
+        rendered.iter().map(|(f, fingerprint)| (f.path.clone(), *fingerprint)).collect();
+    let mut files: Vec<OutputFile> = rendered.into_iter().map(|(f, _)| f).collect();
     files.extend(view.assets());
-    files.extend(theme.static_files());
+    files.extend(job.theme.static_files());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|later, earlier| later.path == earlier.path);
-    Ok(TierOutput { tier: tier.id.clone(), files, pages })
+    Ok(TierOutput { tier: job.tier.id.clone(), files, pages, fingerprints })
 }
 
 struct Renderer<'a> {
     theme: &'a Theme,
     view: &'a TierView<'a>,
+    previous: Option<&'a TierOutput>,
     /// Values every template gets, built once per tier.
-    shared: Context,
-    /// Each visible section's listing as a page's `section` sees it, built once per tier:
-    /// building it per page made a section of n pages cost n² summaries.
-    page_sections: Vec<Option<Value>>,
+    shared: Inputs,
+    /// Each section's listing as a page's `section` sees it, built once per tier: building it
+    /// per page made a section of n pages cost n² summaries.
+    page_sections: Vec<PageSection<'a>>,
+}
+
+/// A section as its pages' templates see it: hashed at once, made a tera value only when one
+/// of its pages is rendered.
+struct PageSection<'a> {
+    context: SectionContext<'a>,
+    fingerprint: u64,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl PageSection<'_> {
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| Value::from_serializable(&self.context))
+    }
 }
 
 impl<'a> Renderer<'a> {
-    fn new(theme: &'a Theme, program: &'a Program, view: &'a TierView<'a>) -> Self {
-        let mut shared = Context::new();
-        shared.insert(
+    fn new(job: &TierJob<'a>, view: &'a TierView<'a>) -> Self {
+        let program = job.program;
+        let mut shared = Inputs::new();
+        shared.mix(job.theme.fingerprint());
+        shared.put(
             "program",
             &ProgramContext {
                 name: &program.name,
@@ -106,8 +149,8 @@ impl<'a> Renderer<'a> {
                 commission: &program.commission,
             },
         );
-        shared.insert("tier", view.tier);
-        shared.insert(
+        shared.put("tier", view.tier);
+        shared.put(
             "site",
             &SiteContext {
                 base_path: view.base.path().to_string(),
@@ -119,84 +162,125 @@ impl<'a> Renderer<'a> {
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
         );
-        shared.insert("nav", &view.nav());
-        shared.insert("current", "");
-        let mut renderer = Renderer { theme, view, shared, page_sections: Vec::new() };
-        let mut page_sections = vec![None; view.site.sections.len()];
-        for id in view.sections() {
-            let section = renderer.section_context(id, false);
-            page_sections[id] = Some(Value::from_serializable(&section));
-        }
-        renderer.page_sections = page_sections;
+        shared.put("nav", &view.nav());
+        shared.put("current", "");
+        let mut renderer = Renderer {
+            theme: job.theme,
+            view,
+            previous: job.previous,
+            shared,
+            page_sections: Vec::new(),
+        };
+        renderer.page_sections = (0..view.site.sections.len())
+            .map(|id| {
+                let context = renderer.section_context(id, false);
+                let mut inputs = Inputs::new();
+                inputs.hash("section", &context);
+                PageSection {
+                    context,
+                    fingerprint: inputs.fingerprint(),
+                    value: Default::default(),
+                }
+            })
+            .collect();
         renderer
     }
 
-    fn base_context(&self) -> Context {
+    fn inputs(&self) -> Inputs {
         self.shared.clone()
     }
 
+    /// Renders `template` for `path`, or reuses the previous render when its inputs match.
     fn render(
         &self,
+        path: String,
         template: &str,
-        context: &Context,
+        mut inputs: Inputs,
         what: impl Fn() -> String,
-    ) -> Result<Vec<u8>, RenderError> {
-        // Every tier's files are held until all tiers have rendered, and tera's buffer grows by
-        // doubling: trimming the slack keeps a large site's peak memory near its output size.
-        let trimmed = |html: String| {
-            let mut bytes = html.into_bytes();
-            bytes.shrink_to_fit();
-            bytes
-        };
-        self.theme.tera.render(template, context).map(trimmed).map_err(|e| RenderError {
+    ) -> Result<(OutputFile, u64), RenderError> {
+        self.finish(path, template, &mut inputs, |_| {}, what)
+    }
+
+    /// Like [`Renderer::render`], with `complete` adding to the context what the fingerprint
+    /// already covers in another form (a page's filled-in body).
+    fn finish(
+        &self,
+        path: String,
+        template: &str,
+        inputs: &mut Inputs,
+        complete: impl FnOnce(&mut Inputs),
+        what: impl Fn() -> String,
+    ) -> Result<(OutputFile, u64), RenderError> {
+        inputs.mix(template);
+        let fingerprint = inputs.fingerprint();
+        if let Some(bytes) = self.previous.and_then(|p| p.reusable(&path, fingerprint)) {
+            return Ok((OutputFile { path, contents: Contents::Bytes(bytes) }, fingerprint));
+        }
+        complete(inputs);
+        let html = self.theme.tera.render(template, inputs.context()).map_err(|e| RenderError {
             what: what(),
             template: template.to_string(),
             reason: crate::theme::describe_error(&e),
-        })
+        })?;
+        let contents = Contents::Bytes(html.into_bytes().into());
+        Ok((OutputFile { path, contents }, fingerprint))
     }
 
     fn plain(
         &self,
         path: &str,
         template: &str,
-        context: Context,
-    ) -> Result<OutputFile, RenderError> {
-        let contents = self.render(template, &context, || format!("`{path}`"))?;
-        Ok(OutputFile { path: path.to_string(), contents: Contents::Bytes(contents) })
+        inputs: Inputs,
+    ) -> Result<(OutputFile, u64), RenderError> {
+        self.render(path.to_string(), template, inputs, || format!("`{path}`"))
     }
 
-    fn page(&self, id: usize) -> Result<OutputFile, RenderError> {
+    fn page(&self, id: usize) -> Result<(OutputFile, u64), RenderError> {
         let view = self.view;
         let page = &view.site.pages[id];
-        for (target, _) in page.body.targets_with_offsets().filter(|(t, _)| !view.admits(t.node)) {
-            tracing::debug!(
-                "`content/{}`: the link to `/{}` is plain text in tier `{}`, which cannot see it",
-                page.file.display(),
-                view.site.path(target.node),
-                view.tier.id
-            );
+        let mut inputs = self.inputs();
+        let mut context = self.page_context(page);
+        inputs.hash("page", &context);
+        // The body's HTML is fixed by the rendered markdown and how this tier fills its links.
+        inputs.mix(page.body.fingerprint);
+        for (target, _) in page.body.targets_with_offsets() {
+            let url = view.url(target);
+            if url.is_none() {
+                tracing::debug!(
+                    "`content/{}`: the link to `/{}` is plain text in tier `{}`, which cannot see it",
+                    page.file.display(),
+                    view.site.path(target.node),
+                    view.tier.id
+                );
+            }
+            inputs.mix(url);
         }
-        let mut context = self.base_context();
-        context.insert("page", &self.page_context(page));
-        context.insert("breadcrumbs", &view.breadcrumbs(page.section));
+        // Hash first and build the tera context only for a page that must be rendered again.
+        let breadcrumbs = view.breadcrumbs(page.section);
         let (previous, next) = view.neighbours(id);
-        context.insert("previous", &previous.map(|p| view.link(p)));
-        context.insert("next", &next.map(|p| view.link(p)));
-        let section = match &self.page_sections[page.section] {
-            Some(section) => section.clone(),
-            None => Value::from_serializable(&self.section_context(page.section, false)),
-        };
-        context.insert_value("section", section);
-        context.insert("current", view.top_level_path(page.section));
+        let (previous, next) = (previous.map(|p| view.link(p)), next.map(|p| view.link(p)));
+        let current = view.top_level_path(page.section);
+        inputs.hash("breadcrumbs", &breadcrumbs);
+        inputs.hash("previous", &previous);
+        inputs.hash("next", &next);
+        inputs.hash("current", current);
+        let section = &self.page_sections[page.section];
+        inputs.mix(section.fingerprint);
         let template = page.meta.template.as_ref().map_or("page.html", |(t, _)| t.as_str());
-        let contents =
-            self.render(template, &context, || format!("`content/{}`", page.file.display()))?;
-        Ok(OutputFile {
-            path: format!("{}index.html", page.path),
-            contents: Contents::Bytes(contents),
-        })
+        let fill = |inputs: &mut Inputs| {
+            context.content = page.body.fill(view);
+            inputs.put_unhashed("page", &context);
+            inputs.put_unhashed("breadcrumbs", &breadcrumbs);
+            inputs.put_unhashed("previous", &previous);
+            inputs.put_unhashed("next", &next);
+            inputs.put_unhashed("current", current);
+            inputs.put_value_unhashed("section", section.value().clone());
+        };
+        let what = || format!("`content/{}`", page.file.display());
+        self.finish(format!("{}index.html", page.path), template, &mut inputs, fill, what)
     }
 
+    /// A page's context without its body, which [`Renderer::page`] fills in only when needed.
     fn page_context<'p>(&self, page: &'p Page) -> PageContext<'p> {
         let (date, date_display) = date_fields(page);
         PageContext {
@@ -206,7 +290,7 @@ impl<'a> Renderer<'a> {
             url: self.view.base.link(&page.path),
             permalink: self.view.base.absolute(&page.path),
             path: &page.path,
-            content: page.body.fill(self.view),
+            content: String::new(),
             date,
             date_display,
             tags: page.meta.tags.iter().map(|t| self.view.tag_link(t)).collect(),
@@ -240,16 +324,13 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn section(&self, id: usize) -> Result<OutputFile, RenderError> {
+    fn section(&self, id: usize) -> Result<(OutputFile, u64), RenderError> {
         let view = self.view;
         let section = &view.site.sections[id];
-        let mut context = self.base_context();
-        context.insert("section", &self.section_context(id, true));
-        context.insert("current", view.top_level_path(id));
-        context.insert(
-            "breadcrumbs",
-            &section.parent.map(|p| view.breadcrumbs(p)).unwrap_or_default(),
-        );
+        let mut inputs = self.inputs();
+        inputs.put("section", &self.section_context(id, true));
+        inputs.put("current", view.top_level_path(id));
+        inputs.put("breadcrumbs", &section.parent.map(|p| view.breadcrumbs(p)).unwrap_or_default());
         let (template, path) = match section.parent {
             None => ("home.html", "index.html".to_string()),
             Some(_) => (
@@ -261,33 +342,32 @@ impl<'a> Renderer<'a> {
             Some(file) => format!("`content/{}`", file.display()),
             None => format!("the section `{}`", section.path),
         };
-        let contents = self.render(template, &context, what)?;
-        Ok(OutputFile { path, contents: Contents::Bytes(contents) })
+        self.render(path, template, inputs, what)
     }
 
-    fn tags(&self) -> Result<Vec<OutputFile>, RenderError> {
+    fn tags(&self) -> Result<Vec<(OutputFile, u64)>, RenderError> {
         let view = self.view;
         let tags: BTreeMap<String, Vec<usize>> = view.tags();
         let mut files = Vec::with_capacity(tags.len() + 1);
-        let mut context = self.base_context();
+        let mut inputs = self.inputs();
         let links: Vec<TagLink> = tags
             .iter()
             .map(|(name, pages)| TagLink { count: pages.len(), ..view.tag_link(name) })
             .collect();
-        context.insert("tags", &links);
-        files.push(self.plain("tags/index.html", "tags.html", context)?);
+        inputs.put("tags", &links);
+        files.push(self.plain("tags/index.html", "tags.html", inputs)?);
         for (name, pages) in &tags {
-            let mut context = self.base_context();
+            let mut inputs = self.inputs();
             let summaries: Vec<PageSummary> = pages.iter().map(|&p| view.summary(p)).collect();
-            context.insert("tag", &Value::from_serializable(&serde_json::json!({ "name": name })));
-            context.insert("pages", &summaries);
+            inputs.put("tag", &serde_json::json!({ "name": name }));
+            inputs.put("pages", &summaries);
             let path = format!("tags/{}/index.html", view::tag_slug(name));
-            files.push(self.plain(&path, "tag.html", context)?);
+            files.push(self.plain(&path, "tag.html", inputs)?);
         }
         Ok(files)
     }
 
-    fn sitemap(&self) -> Result<OutputFile, RenderError> {
+    fn sitemap(&self) -> Result<(OutputFile, u64), RenderError> {
         let view = self.view;
         let pages = view.pages().map(|p| {
             let page = &view.site.pages[p];
@@ -299,9 +379,9 @@ impl<'a> Renderer<'a> {
         });
         let mut entries: Vec<SitemapEntry> = sections.chain(pages).collect();
         entries.sort_by(|a, b| a.loc.cmp(&b.loc));
-        let mut context = self.base_context();
-        context.insert("entries", &entries);
-        self.plain("sitemap.xml", "sitemap.xml", context)
+        let mut inputs = self.inputs();
+        inputs.put("entries", &entries);
+        self.plain("sitemap.xml", "sitemap.xml", inputs)
     }
 }
 

@@ -19,6 +19,8 @@ pub struct TierView<'a> {
     pub base: BaseUrl,
     page_visible: Vec<bool>,
     section_visible: Vec<bool>,
+    /// Each visible page's neighbours in its section's listing.
+    neighbours: Vec<(Option<usize>, Option<usize>)>,
 }
 
 impl<'a> TierView<'a> {
@@ -40,7 +42,17 @@ impl<'a> TierView<'a> {
                 s.gate.admits(tier) && (s.parent.is_none() || s.file.is_some() || has_content[i])
             })
             .collect();
-        TierView { site, tier, base, page_visible, section_visible }
+        let mut view =
+            TierView { site, tier, base, page_visible, section_visible, neighbours: Vec::new() };
+        view.neighbours = vec![(None, None); site.pages.len()];
+        for section in 0..site.sections.len() {
+            let visible: Vec<usize> = view.section_pages(section).collect();
+            for (at, &page) in visible.iter().enumerate() {
+                let before = at.checked_sub(1).map(|i| visible[i]);
+                view.neighbours[page] = (before, visible.get(at + 1).copied());
+            }
+        }
+        view
     }
 
     pub fn admits(&self, node: Node) -> bool {
@@ -126,9 +138,7 @@ impl<'a> TierView<'a> {
 
     /// The visible pages before and after a page in its section's listing.
     pub fn neighbours(&self, page: usize) -> (Option<usize>, Option<usize>) {
-        let siblings: Vec<usize> = self.section_pages(self.site.pages[page].section).collect();
-        let Some(at) = siblings.iter().position(|&p| p == page) else { return (None, None) };
-        (at.checked_sub(1).map(|i| siblings[i]), siblings.get(at + 1).copied())
+        self.neighbours[page]
     }
 
     pub fn summary(&self, page: usize) -> PageSummary {

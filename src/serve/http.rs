@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::live::{Live, Reload};
+use super::live::{Reload, Snapshot};
 use crate::markdown::escape;
 use crate::site_url::percent_decode;
 
@@ -27,8 +27,11 @@ pub const EVENTS_PATH: &str = "/__portico/events";
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub live: Arc<RwLock<Live>>,
+    /// The snapshot being served; a rebuild swaps in a new one.
+    pub current: Arc<RwLock<Arc<Snapshot>>>,
     pub reloads: broadcast::Sender<Reload>,
+    /// Shown on the tier index.
+    pub root: Arc<str>,
 }
 
 /// The preview's router; a function so tests can call it without a socket.
@@ -51,7 +54,7 @@ async fn events(
 }
 
 async fn file(State(state): State<AppState>, uri: Uri) -> Response {
-    let live = state.live.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let live = state.current.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
     let path = percent_decode(uri.path());
     if path.split('/').any(|part| part == "..") {
         return (StatusCode::BAD_REQUEST, "bad path").into_response();
@@ -60,7 +63,7 @@ async fn file(State(state): State<AppState>, uri: Uri) -> Response {
     let (tier, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     if !live.tiers().iter().any(|t| t.id == tier) {
         let status = if trimmed.is_empty() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-        return html(status, tier_index(&live), &live);
+        return html(status, tier_index(&live, &state.root), &live);
     }
     if !trimmed.contains('/') {
         return Redirect::permanent(&format!("/{tier}/")).into_response();
@@ -86,7 +89,7 @@ async fn file(State(state): State<AppState>, uri: Uri) -> Response {
     }
 }
 
-fn respond(status: StatusCode, path: &str, bytes: &[u8], live: &Live) -> Response {
+fn respond(status: StatusCode, path: &str, bytes: &[u8], live: &Snapshot) -> Response {
     if path.ends_with(".html") {
         return html(status, String::from_utf8_lossy(bytes).into_owned(), live);
     }
@@ -99,7 +102,7 @@ fn respond(status: StatusCode, path: &str, bytes: &[u8], live: &Live) -> Respons
 }
 
 /// An HTML response with the reload script and, while the build is broken, the problems.
-fn html(status: StatusCode, mut page: String, live: &Live) -> Response {
+fn html(status: StatusCode, mut page: String, live: &Snapshot) -> Response {
     let mut addition = String::new();
     if !live.problems().is_empty() {
         addition.push_str(&error_panel(live.problems()));
@@ -142,7 +145,7 @@ fn error_panel(problems: &[String]) -> String {
     )
 }
 
-fn tier_index(live: &Live) -> String {
+fn tier_index(live: &Snapshot, root: &str) -> String {
     let items: String = live
         .tiers()
         .iter()
@@ -160,6 +163,6 @@ fn tier_index(live: &Live) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
          <body style=\"font:16px/1.6 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem\">\
          <h1>Preview of {}</h1><p>Each tier's portal, as its partners will see it:</p><ul>{items}</ul></body></html>",
-        escape(&live.root().display().to_string())
+        escape(root)
     )
 }

@@ -6,7 +6,7 @@
 //! preview cannot show a page the real build would not produce.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -15,16 +15,36 @@ use crate::render::{Contents, TierOutput};
 use crate::site_url::BaseUrl;
 
 /// A served file: bytes in memory, or a file copied as it is (read when requested).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Served {
     Bytes(Arc<[u8]>),
     File { path: PathBuf, modified: Option<SystemTime>, len: u64 },
 }
 
+impl PartialEq for Served {
+    fn eq(&self, other: &Served) -> bool {
+        match (self, other) {
+            // A reused render is the same allocation: no need to compare its bytes.
+            (Served::Bytes(a), Served::Bytes(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Served::File { .. }, Served::File { .. }) => self.file_stamp() == other.file_stamp(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Served {}
+
 impl Served {
+    fn file_stamp(&self) -> Option<(&PathBuf, &Option<SystemTime>, &u64)> {
+        match self {
+            Served::File { path, modified, len } => Some((path, modified, len)),
+            Served::Bytes(_) => None,
+        }
+    }
+
     fn from_contents(contents: &Contents) -> Served {
         match contents {
-            Contents::Bytes(bytes) => Served::Bytes(bytes.as_slice().into()),
+            Contents::Bytes(bytes) => Served::Bytes(bytes.clone()),
             Contents::Copy(path) => {
                 let metadata = std::fs::metadata(path).ok();
                 Served::File {
@@ -73,8 +93,9 @@ pub struct LiveOptions {
     pub base: BaseUrl,
 }
 
-pub struct Live {
-    options: LiveOptions,
+/// What the server answers from: one finished build, never changed once made.
+#[derive(Debug, Default)]
+pub struct Snapshot {
     tiers: Vec<TierEntry>,
     /// `tier/path` → file, of the last good build.
     files: BTreeMap<String, Served>,
@@ -82,11 +103,7 @@ pub struct Live {
     problems: Vec<String>,
 }
 
-impl Live {
-    pub fn new(options: LiveOptions) -> Live {
-        Live { options, tiers: Vec::new(), files: BTreeMap::new(), problems: Vec::new() }
-    }
-
+impl Snapshot {
     pub fn tiers(&self) -> &[TierEntry] {
         &self.tiers
     }
@@ -99,40 +116,78 @@ impl Live {
     pub fn file(&self, tier: &str, path: &str) -> Option<&Served> {
         self.files.get(&format!("{tier}/{path}"))
     }
+}
+
+/// Builds snapshots, each from what changed since the last.
+pub struct Live {
+    options: LiveOptions,
+    snapshot: Arc<Snapshot>,
+    /// The last good build, whose unchanged files the next one reuses.
+    outputs: Vec<TierOutput>,
+    /// What the last load read and rendered, for the next one.
+    cache: crate::content::Cache,
+}
+
+impl Live {
+    pub fn new(options: LiveOptions) -> Live {
+        Live {
+            options,
+            snapshot: Default::default(),
+            outputs: Vec::new(),
+            cache: Default::default(),
+        }
+    }
+
+    /// The latest snapshot; a rebuild makes a new one and leaves this one as it is.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.clone()
+    }
+
+    pub fn problems(&self) -> &[String] {
+        self.snapshot.problems()
+    }
+
+    pub fn file(&self, tier: &str, path: &str) -> Option<&Served> {
+        self.snapshot.file(tier, path)
+    }
 
     /// Builds every served tier again and says what changed.
     pub fn rebuild(&mut self) -> Reload {
-        let had_problems = !self.problems.is_empty();
+        let had_problems = !self.snapshot.problems.is_empty();
         match self.build() {
             Ok((tiers, outputs)) => {
                 let files = snapshot(&outputs);
-                let reload = changes(&self.files, &files);
-                self.tiers = tiers;
-                self.files = files;
-                self.problems.clear();
+                let reload = changes(&self.snapshot.files, &files);
+                self.snapshot = Arc::new(Snapshot { tiers, files, problems: Vec::new() });
+                self.outputs = outputs;
                 if had_problems { Reload::Everything } else { reload }
             }
             Err(error) => {
-                self.problems = describe(&error);
-                for problem in &self.problems {
+                let problems = describe(&error);
+                for problem in &problems {
                     tracing::error!("{problem}");
                 }
+                let previous = &self.snapshot;
+                self.snapshot = Arc::new(Snapshot {
+                    tiers: previous.tiers.clone(),
+                    files: previous.files.clone(),
+                    problems,
+                });
                 Reload::Everything
             }
         }
     }
 
-    fn build(&self) -> Result<(Vec<TierEntry>, Vec<TierOutput>), BuildError> {
-        let model = build::load(&self.options.root, self.options.drafts)?;
+    fn build(&mut self) -> Result<(Vec<TierEntry>, Vec<TierOutput>), BuildError> {
+        let started = std::time::Instant::now();
+        let model = build::load_cached(&self.options.root, self.options.drafts, &mut self.cache)?;
+        tracing::debug!("loaded in {} ms", started.elapsed().as_millis());
         let tiers = build::select_tiers(&model.program, &self.options.tiers)?;
         let entries =
             tiers.iter().map(|t| TierEntry { id: t.id.clone(), name: t.name.clone() }).collect();
-        let outputs = build::render(&model, &tiers, Some(&self.options.base))?;
+        let outputs = build::render(&model, &tiers, Some(&self.options.base), &self.outputs)?;
+        tracing::debug!("rendered in {} ms", started.elapsed().as_millis());
         Ok((entries, outputs))
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.options.root
     }
 }
 

@@ -10,7 +10,7 @@ pub mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use tokio::sync::broadcast;
@@ -56,6 +56,12 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
 }
 
 async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    if !options.bind.is_loopback() {
+        tracing::warn!(
+            "serving on {}: anyone who can reach this address sees every tier, drafts included",
+            options.bind
+        );
+    }
     let address = SocketAddr::new(options.bind, options.port);
     let listener =
         tokio::net::TcpListener::bind(address).await.map_err(|source| match source.kind() {
@@ -77,15 +83,20 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let started = Instant::now();
     live.rebuild();
     tracing::info!("built in {} ms", started.elapsed().as_millis());
-    let live = Arc::new(RwLock::new(live));
+    let current = Arc::new(RwLock::new(live.snapshot()));
     let (reloads, _) = broadcast::channel(64);
-    let state = AppState { live: live.clone(), reloads: reloads.clone() };
+    let root_name: Arc<str> = options.root.display().to_string().into();
+    let state = AppState { current: current.clone(), reloads: reloads.clone(), root: root_name };
+    // Only the watcher's thread rebuilds; requests keep reading the previous snapshot meanwhile.
+    let live = Mutex::new(live);
 
     // Events name absolute paths; compare them with absolute ones.
     let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
     let _watcher = watch::watch(&root, &root.join("public"), options.poll, move || {
         let started = Instant::now();
-        let reload = live.write().unwrap_or_else(|p| p.into_inner()).rebuild();
+        let mut live = live.lock().unwrap_or_else(|p| p.into_inner());
+        let reload = live.rebuild();
+        *current.write().unwrap_or_else(|p| p.into_inner()) = live.snapshot();
         match &reload {
             Reload::Nothing => {
                 tracing::debug!("rebuilt in {} ms: nothing changed", started.elapsed().as_millis())
