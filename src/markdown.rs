@@ -13,8 +13,6 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use crate::diagnostic::Position;
-
 /// Where an internal link points: a page or section, and what follows its path
 /// (`#anchor`, or the file name of a co-located asset).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -307,11 +305,6 @@ impl Rendered {
             Slot::LinkEnd { .. } => None,
         })
     }
-
-    /// The HTML with no slots filled, for tests.
-    pub fn is_empty(&self) -> bool {
-        self.pieces.iter().all(|p| p.trim().is_empty())
-    }
 }
 
 fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill) {
@@ -487,12 +480,6 @@ fn end_block(out: &mut String, blank_line: bool) {
     if !out.is_empty() {
         out.push_str(if blank_line { "\n\n" } else { "\n" });
     }
-}
-
-/// The line a byte offset of a body falls on, as a position in the whole file.
-pub fn position_in_file(body: &str, body_offset: usize, file: &str, offset: usize) -> Position {
-    debug_assert!(body_offset + body.len() <= file.len());
-    Position::of_offset(file, body_offset + offset)
 }
 
 #[cfg(test)]

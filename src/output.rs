@@ -132,6 +132,10 @@ pub fn write(
         let untouched = previous.iter().filter(|p| !built.contains(&tier_of(p)));
         manifest.extend(untouched.cloned());
     }
+    // List every file about to be written before writing any, so a build that fails half way
+    // leaves a folder portico still recognises as its own, with nothing unaccounted for.
+    let interim: BTreeSet<String> = previous.union(&manifest).cloned().collect();
+    write_manifest(&marker, &interim, &previous)?;
     let changed: Vec<bool> = files
         .par_iter()
         .map(|(path, file)| write_if_changed(path, &file.contents))
@@ -147,7 +151,7 @@ pub fn write(
         }
         remove_empty_folders(output, &path);
     }
-    write_manifest(&marker, &manifest, &previous)?;
+    write_manifest(&marker, &manifest, &interim)?;
     let roots: Vec<PathBuf> = match scope {
         Scope::Everything => vec![output.to_path_buf()],
         Scope::TheseTiers => built.iter().map(|t| output.join(t)).collect(),

@@ -199,7 +199,7 @@ impl Validator<'_> {
         let parsed = if let Some(hours) = text.strip_suffix('h') {
             hours.trim().parse::<u32>().ok()
         } else if let Some(days) = text.strip_suffix('d') {
-            days.trim().parse::<u32>().ok().map(|d| d * 24)
+            days.trim().parse::<u32>().ok().and_then(|d| d.checked_mul(24))
         } else {
             None
         };

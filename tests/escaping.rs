@@ -26,7 +26,7 @@ fn built_site() -> (tempfile::TempDir, Vec<(String, String)>) {
         root,
         "partners.yaml",
         &format!(
-            "program:\n  name: {name}\n  base_url: https://p.example/\n  contact: a@p.example\n\
+            "program:\n  name: {name}\n  base_url: https://p.example/fish&chips/\n  contact: a@p.example\n\
              tiers:\n  - id: gold\n    name: {name}\n    benefits: [{name}]\n"
         ),
     );
@@ -98,7 +98,9 @@ fn xml_output_is_well_formed() {
     let (_dir, files) = built_site();
     let sitemap = &files.iter().find(|(p, _)| p == "gold/sitemap.xml").unwrap().1;
     assert!(sitemap.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
-    for raw in ["<script", "\"Chips\"", " & "] {
-        assert!(!sitemap.contains(raw), "{sitemap}");
-    }
+    assert!(
+        sitemap.contains("<loc>https://p.example/fish&amp;chips/gold/mail/hostile/</loc>"),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("fish&chips"), "an unescaped `&` in XML: {sitemap}");
 }

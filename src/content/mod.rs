@@ -174,7 +174,7 @@ pub fn load_cached(
             }
         }
     }
-    let mut problems = Vec::new();
+    let mut problems = files.problems;
     let mut warnings = Vec::new();
     let mut good = Vec::new();
     for result in read {
@@ -442,24 +442,11 @@ impl Page {
 }
 
 impl Site {
-    /// The gate of a page or section.
-    pub fn gate(&self, node: Node) -> Gate {
-        match node {
-            Node::Page(i) => self.pages[i].gate,
-            Node::Section(i) => self.sections[i].gate,
-        }
-    }
-
     /// The site path of a page or section.
     pub fn path(&self, node: Node) -> &str {
         match node {
             Node::Page(i) => &self.pages[i].path,
             Node::Section(i) => &self.sections[i].path,
         }
-    }
-
-    /// Pages by site path, to find collisions and resolve root-relative links.
-    pub fn pages_by_path(&self) -> HashMap<&str, usize> {
-        self.pages.iter().enumerate().map(|(i, p)| (p.path.as_str(), i)).collect()
     }
 }

@@ -15,6 +15,8 @@ use crate::tier::Gate;
 pub(super) struct Files {
     pub markdown: Vec<PathBuf>,
     pub assets: Vec<PathBuf>,
+    /// Files that are neither, reported with the rest of the load's problems.
+    pub problems: Vec<Diagnostic>,
 }
 
 pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
@@ -24,7 +26,7 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
                 .with_help("create a `content/` folder with an `_index.md` for the home page"),
         ]);
     }
-    let mut files = Files { markdown: Vec::new(), assets: Vec::new() };
+    let mut files = Files { markdown: Vec::new(), assets: Vec::new(), problems: Vec::new() };
     let walker = WalkDir::new(content_dir).sort_by_file_name().into_iter();
     for entry in walker.filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
         let entry = entry.map_err(|e| {
@@ -42,13 +44,13 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
         } else if matches!(extension.as_deref(), Some("md" | "markdown" | "mdown" | "mkd")) {
             // Published as an asset, such a file would reach every tier with its front matter.
             let name = relative.with_extension("md");
-            return Err(vec![
+            files.problems.push(
                 Diagnostic::error(
                     Path::new("content").join(&relative),
                     "markdown files must end in `.md`",
                 )
                 .with_help(format!("rename it to `{}`", name.display())),
-            ]);
+            );
         } else {
             files.assets.push(relative);
         }

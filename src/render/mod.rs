@@ -8,7 +8,7 @@ mod context;
 mod inputs;
 mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -65,11 +65,15 @@ impl TierOutput {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot render {what} with template `{template}`:\n{reason}")]
-pub struct RenderError {
-    pub what: String,
-    pub template: String,
-    pub reason: String,
+pub enum RenderError {
+    #[error("cannot render {what} with template `{template}`:\n{reason}")]
+    Template { what: String, template: String, reason: String },
+    #[error(
+        "two files of tier `{tier}` want the path `{path}`{}\n  \
+         help: give the page or file another name or `slug`",
+        match other { Some(other) => format!(" (one of them inside `{other}`)"), None => String::new() }
+    )]
+    Conflict { tier: String, path: String, other: Option<String> },
 }
 
 /// What one tier's render works from.
@@ -103,10 +107,37 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
         rendered.iter().map(|(f, fingerprint)| (f.path.clone(), *fingerprint)).collect();
     let mut files: Vec<OutputFile> = rendered.into_iter().map(|(f, _)| f).collect();
     files.extend(view.assets());
-    files.extend(job.theme.static_files());
+    // Content files come before theme files, so a site's own file replaces the theme's.
+    let theme_files: Vec<OutputFile> = job.theme.static_files().collect();
+    let content_paths: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    files.extend(theme_files.into_iter().filter(|f| !content_paths.contains(&f.path)));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    files.dedup_by(|later, earlier| later.path == earlier.path);
+    check_conflicts(&job.tier.id, &files)?;
     Ok(TierOutput { tier: job.tier.id.clone(), files, pages, fingerprints })
+}
+
+/// Two files at one path, or a file where another needs a folder, would make one overwrite or
+/// block the other.
+fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError> {
+    let conflict = |path: &str, other: Option<&str>| RenderError::Conflict {
+        tier: tier.to_string(),
+        path: path.to_string(),
+        other: other.map(str::to_string),
+    };
+    if let Some(pair) = sorted.windows(2).find(|pair| pair[0].path == pair[1].path) {
+        return Err(conflict(&pair[0].path, None));
+    }
+    let files: HashSet<&str> = sorted.iter().map(|f| f.path.as_str()).collect();
+    for file in sorted {
+        let mut folder = file.path.as_str();
+        while let Some((parent, _)) = folder.rsplit_once('/') {
+            if files.contains(parent) {
+                return Err(conflict(parent, Some(&file.path)));
+            }
+            folder = parent;
+        }
+    }
+    Ok(())
 }
 
 struct Renderer<'a> {
@@ -217,10 +248,12 @@ impl<'a> Renderer<'a> {
             return Ok((OutputFile { path, contents: Contents::Bytes(bytes) }, fingerprint));
         }
         complete(inputs);
-        let html = self.theme.tera.render(template, inputs.context()).map_err(|e| RenderError {
-            what: what(),
-            template: template.to_string(),
-            reason: crate::theme::describe_error(&e),
+        let html = self.theme.tera.render(template, inputs.context()).map_err(|e| {
+            RenderError::Template {
+                what: what(),
+                template: template.to_string(),
+                reason: crate::theme::describe_error(&e),
+            }
         })?;
         let contents = Contents::Bytes(html.into_bytes().into());
         Ok((OutputFile { path, contents }, fingerprint))
@@ -332,7 +365,10 @@ impl<'a> Renderer<'a> {
         inputs.put("current", view.top_level_path(id));
         inputs.put("breadcrumbs", &section.parent.map(|p| view.breadcrumbs(p)).unwrap_or_default());
         let (template, path) = match section.parent {
-            None => ("home.html", "index.html".to_string()),
+            None => (
+                section.meta.template.as_ref().map_or("home.html", |(t, _)| t.as_str()),
+                "index.html".to_string(),
+            ),
             Some(_) => (
                 section.meta.template.as_ref().map_or("section.html", |(t, _)| t.as_str()),
                 format!("{}index.html", section.path),
@@ -347,22 +383,21 @@ impl<'a> Renderer<'a> {
 
     fn tags(&self) -> Result<Vec<(OutputFile, u64)>, RenderError> {
         let view = self.view;
-        let tags: BTreeMap<String, Vec<usize>> = view.tags();
+        let tags = view.tags();
         let mut files = Vec::with_capacity(tags.len() + 1);
         let mut inputs = self.inputs();
         let links: Vec<TagLink> = tags
-            .iter()
+            .values()
             .map(|(name, pages)| TagLink { count: pages.len(), ..view.tag_link(name) })
             .collect();
         inputs.put("tags", &links);
         files.push(self.plain("tags/index.html", "tags.html", inputs)?);
-        for (name, pages) in &tags {
+        for (slug, (name, pages)) in &tags {
             let mut inputs = self.inputs();
             let summaries: Vec<PageSummary> = pages.iter().map(|&p| view.summary(p)).collect();
             inputs.put("tag", &serde_json::json!({ "name": name }));
             inputs.put("pages", &summaries);
-            let path = format!("tags/{}/index.html", view::tag_slug(name));
-            files.push(self.plain(&path, "tag.html", inputs)?);
+            files.push(self.plain(&format!("tags/{slug}/index.html"), "tag.html", inputs)?);
         }
         Ok(files)
     }

@@ -26,21 +26,28 @@ pub struct TierView<'a> {
 impl<'a> TierView<'a> {
     pub fn new(site: &'a Site, tier: &'a Tier, base: BaseUrl) -> Self {
         let page_visible: Vec<bool> = site.pages.iter().map(|p| p.gate.admits(tier)).collect();
+        // A section shows when the tier may see it and it leads somewhere: a visible page below
+        // it, or a visible section with an `_index.md` of its own below it.
         let mut has_content = vec![false; site.sections.len()];
-        for (page, _) in site.pages.iter().zip(&page_visible).filter(|(_, v)| **v) {
-            let mut section = Some(page.section);
+        let mut mark = |mut section: Option<usize>| {
             while let Some(s) = section {
                 has_content[s] = true;
                 section = site.sections[s].parent;
+            }
+        };
+        for (page, _) in site.pages.iter().zip(&page_visible).filter(|(_, v)| **v) {
+            mark(Some(page.section));
+        }
+        for (i, section) in site.sections.iter().enumerate() {
+            if section.file.is_some() && section.gate.admits(tier) {
+                mark(Some(i));
             }
         }
         let section_visible = site
             .sections
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                s.gate.admits(tier) && (s.parent.is_none() || s.file.is_some() || has_content[i])
-            })
+            .map(|(i, s)| s.gate.admits(tier) && (s.parent.is_none() || has_content[i]))
             .collect();
         let mut view =
             TierView { site, tier, base, page_visible, section_visible, neighbours: Vec::new() };
@@ -168,14 +175,19 @@ impl<'a> TierView<'a> {
     }
 
     /// Tags of visible pages, each with its visible pages, newest first.
-    pub fn tags(&self) -> BTreeMap<String, Vec<usize>> {
-        let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    /// Tags of visible pages by URL slug, each with the name first seen and its visible pages,
+    /// newest first. Names that make the same slug (`C++` and `c`) share one tag page.
+    pub fn tags(&self) -> BTreeMap<String, (String, Vec<usize>)> {
+        let mut tags: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
         for p in self.pages() {
             for tag in &self.site.pages[p].meta.tags {
-                tags.entry(tag.clone()).or_default().push(p);
+                let entry = tags.entry(tag_slug(tag)).or_insert_with(|| (tag.clone(), Vec::new()));
+                if !entry.1.contains(&p) {
+                    entry.1.push(p);
+                }
             }
         }
-        for pages in tags.values_mut() {
+        for (_, pages) in tags.values_mut() {
             pages.sort_by(|&a, &b| {
                 let (a, b) = (&self.site.pages[a], &self.site.pages[b]);
                 let date = |p: &crate::content::Page| p.meta.date.as_ref().map(|d| d.timestamp);
