@@ -43,7 +43,8 @@ async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
     let stream = BroadcastStream::new(state.reloads.subscribe()).filter_map(|reload| {
-        let data = match reload.ok()? {
+        // A page that fell behind missed some reloads: it reloads whatever they were.
+        let data = match reload.unwrap_or(Reload::Everything) {
             Reload::Nothing => return None,
             Reload::Everything => serde_json::json!({ "reload": "*" }),
             Reload::Pages(pages) => serde_json::json!({ "reload": pages }),

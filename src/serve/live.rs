@@ -165,7 +165,8 @@ impl Live {
             Err(error) => {
                 let problems = describe(&error);
                 for problem in &problems {
-                    tracing::error!("{problem}");
+                    // The log adds its own `error:` label.
+                    tracing::error!("{}", problem.strip_prefix("error: ").unwrap_or(problem));
                 }
                 let previous = &self.snapshot;
                 self.snapshot = Arc::new(Snapshot {

@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use notify_debouncer_full::notify::{self, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
+use notify_debouncer_full::notify::{
+    self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
+};
 use notify_debouncer_full::{
     DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
 };
@@ -34,7 +37,11 @@ pub fn watch(
 ) -> notify::Result<Watcher> {
     let filter = Filter { root: root.to_path_buf(), output: output.to_path_buf() };
     let handler = move |result: DebounceEventResult| match result {
-        Ok(events) if events.iter().any(|e| e.paths.iter().any(|p| filter.is_source(p))) => {
+        Ok(events)
+            if events
+                .iter()
+                .any(|e| is_edit(&e.kind) && e.paths.iter().any(|p| filter.is_source(p))) =>
+        {
             on_edit()
         }
         Ok(_) => {}
@@ -53,6 +60,16 @@ pub fn watch(
         Watcher::Polling(d) => d.watch(root, RecursiveMode::Recursive)?,
     }
     Ok(watcher)
+}
+
+/// Whether an event can change a file. inotify also reports files being opened and read, and
+/// a rebuild reads every source: counting those would make each rebuild trigger the next.
+fn is_edit(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
 }
 
 struct Filter {
