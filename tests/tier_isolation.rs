@@ -318,3 +318,76 @@ fn email_copy_text_names_no_gated_address() {
         "{top}"
     );
 }
+
+/// Builds `files` into a fresh site and returns the errors, or `None` when it built.
+fn errors_of(files: &[(&str, &str)]) -> Option<Vec<String>> {
+    let site = bare_site();
+    for (path, text) in files {
+        write(site.path(), path, text);
+    }
+    let options = BuildOptions {
+        root: site.path().to_path_buf(),
+        output: site.path().join("public"),
+        tiers: vec![],
+        base_url: None,
+        drafts: false,
+    };
+    match build(&options) {
+        Ok(_) => {
+            let output = site.path().join("public");
+            for lower in ["active", "referral-network"] {
+                assert_eq!(leaks(&output.join(lower), S), Vec::<String>::new(), "{files:?}");
+            }
+            None
+        }
+        Err(portico::build::BuildError::Invalid(problems)) => {
+            Some(problems.iter().map(|p| p.message.clone()).collect())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[test]
+fn a_folder_cannot_hold_the_files_of_two_owners() {
+    let gated = format!("---\ntitle: Deal\ntier: strategic\nslug: room-{S}\n---\n");
+    let bundle_and_page = errors_of(&[
+        ("content/open/deal/index.md", &gated),
+        (&format!("content/open/deal/contract-{S}.pdf"), S),
+        ("content/open/deal.md", "---\ntitle: Public\n---\n"),
+    ]);
+    assert!(bundle_and_page.unwrap()[0].contains("belongs both to this page and to"));
+    let section_and_page = errors_of(&[
+        ("content/open/deal/_index.md", &gated),
+        ("content/open/deal/terms.md", "---\ntitle: Terms\n---\n"),
+        (&format!("content/open/deal/contract-{S}.pdf"), S),
+        ("content/open/deal.md", "---\ntitle: Public\n---\n"),
+    ]);
+    assert!(section_and_page.unwrap()[0].contains("belongs both to this page and to"));
+}
+
+#[test]
+fn errors_on_a_file_published_inside_a_stricter_page_folder() {
+    let errors = errors_of(&[
+        (&format!("content/open/Secret-{S}.md"), "---\ntitle: Secret\ntier: strategic\n---\n"),
+        (&format!("content/open/secret-{S}/plan.pdf"), S),
+    ])
+    .unwrap();
+    assert!(errors[0].contains("which fewer tiers may see"), "{errors:?}");
+}
+
+#[test]
+fn leftover_copies_and_miscased_index_files_are_not_published() {
+    let gated = format!("---\ntitle: Gated {S}\ntier: strategic\n---\n{S}\n");
+    assert_eq!(errors_of(&[(&format!("content/open/p-{S}.md.save"), &gated)]), None);
+    let miscased = errors_of(&[("content/vault/_Index.md", &gated)]).unwrap();
+    assert_eq!(miscased, ["`_Index.md` is not read as `_index.md`"]);
+}
+
+#[test]
+fn errors_on_a_tier_line_outside_recognised_front_matter() {
+    for first in ["----", " ---", "\u{a0}---", "\u{200b}---"] {
+        let text = format!("{first}\ntitle: T\ntier: strategic\n{first}\n{S}\n");
+        let errors = errors_of(&[(&format!("content/open/odd-{S}.md"), &text)]);
+        assert!(errors.is_some(), "published a file starting with {first:?}");
+    }
+}

@@ -89,6 +89,17 @@ fn no_front_matter<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnost
             "write the front matter as YAML between `---` lines",
         );
     }
+    let invisible = |c: char| {
+        c.is_whitespace() || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+    };
+    let first = lines.first().map_or("", |l| l.trim_matches(invisible));
+    if first.chars().count() >= 3 && first.chars().all(|c| matches!(c, '-' | '–' | '—')) {
+        return error(
+            1,
+            "the first line looks like a front-matter fence but is not exactly `---`",
+            "make the first line exactly three hyphens, `---`, with nothing before or after them",
+        );
+    }
     let has_fence = lines.iter().any(|l| l.trim_end() == "---");
     if has_fence && lines.first().is_some_and(|l| is_known_key_line(l)) {
         return error(

@@ -145,7 +145,8 @@ pub fn load_cached(
     let started = std::time::Instant::now();
     let files = walk::walk(options.content_dir)?;
     tracing::trace!("walked in {} µs", started.elapsed().as_micros());
-    cache.files.retain(|path, _| files.markdown.contains(path));
+    let present: std::collections::HashSet<&PathBuf> = files.markdown.iter().collect();
+    cache.files.retain(|path, _| present.contains(path));
     let taken_at = std::time::SystemTime::now();
     let stamps: Vec<Option<Stamp>> = files
         .markdown

@@ -38,6 +38,10 @@ pub(super) fn walk(content_dir: &Path) -> Result<Files, Vec<Diagnostic>> {
         }
         let relative =
             entry.path().strip_prefix(content_dir).expect("walk stays inside").to_path_buf();
+        if let Some(problem) = unpublishable(entry.path(), &relative) {
+            files.problems.push(problem);
+            continue;
+        }
         let extension = relative.extension().map(|e| e.to_string_lossy().to_lowercase());
         if relative.extension().is_some_and(|e| e == "md") {
             files.markdown.push(relative);
@@ -69,11 +73,37 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 pub fn is_ignored_name(name: &str) -> bool {
     const LEFTOVERS: [&str; 8] =
         [".orig", ".bak", ".swp", ".swx", ".tmp", ".rej", "___jb_tmp___", "___jb_old___"];
-    name.starts_with('.')
+    // A copy of a page such as `plan.md.save` or `plan.md.old` would be published raw, front
+    // matter and all, to every tier.
+    let markdown_copy = name.to_lowercase().contains(".md.");
+    markdown_copy
+        || name.starts_with('.')
         || name.ends_with('~')
         || name == "4913"
         || (name.starts_with('#') && name.ends_with('#'))
         || LEFTOVERS.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// Files that cannot be published safely: names with control characters (a newline would
+/// split the output manifest's lines), `_Index.md`-style names that look like a section index
+/// but are not one (the section's tier would not apply), and files that cannot be read.
+fn unpublishable(path: &Path, relative: &Path) -> Option<Diagnostic> {
+    let shown = Path::new("content").join(relative);
+    let name = relative.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if relative.to_string_lossy().chars().any(char::is_control) {
+        let problem = Diagnostic::error(shown, "the file's path holds a control character");
+        return Some(problem.with_help("rename the file or folder without tabs or line breaks"));
+    }
+    let lower = name.to_lowercase();
+    if matches!(lower.as_str(), "_index.md" | "index.md") && name != lower {
+        let problem = Diagnostic::error(shown, format!("`{name}` is not read as `{lower}`"));
+        return Some(problem.with_help(format!("rename it to `{lower}`")));
+    }
+    let markdown = relative.extension().is_some_and(|e| e == "md");
+    if let (false, Err(e)) = (markdown, std::fs::File::open(path)) {
+        return Some(Diagnostic::error(shown, format!("cannot read the file: {e}")));
+    }
+    None
 }
 
 fn is_section_index(path: &Path) -> bool {
@@ -123,6 +153,7 @@ pub(super) fn assemble(
     let mut site = super::Site { sections: builder.sections, pages: site_pages };
     attach_assets(&mut site, assets, options.content_dir);
     check_collisions(&site, options.content_dir, &mut builder.problems);
+    check_asset_folders(&site, options.content_dir, &mut builder.problems);
     if !builder.problems.is_empty() {
         return Err(builder.problems);
     }
@@ -324,6 +355,66 @@ fn attach_assets(site: &mut super::Site, assets: Vec<PathBuf>, content_dir: &Pat
         match owner {
             Node::Page(p) => site.pages[p].assets.push(asset),
             Node::Section(s) => site.sections[s].assets.push(asset),
+        }
+    }
+}
+
+/// A folder's files must belong to one owner, and no file may be published inside the URL
+/// folder of a page or section that fewer tiers may see: either would publish gated files to
+/// tiers that cannot see their page.
+fn check_asset_folders(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
+    let mut claimed: HashMap<PathBuf, &Path> = HashMap::new();
+    for page in &site.pages {
+        let folder = page.asset_folder();
+        let other = claimed.insert(folder.clone(), &page.file);
+        let section = site.sections.iter().find(|s| s.dir == folder && !page.is_bundle());
+        let rival =
+            other.map(Path::to_path_buf).or_else(|| section.map(|s| s.dir.join("_index.md")));
+        if let Some(rival) = rival {
+            problems.push(
+                Diagnostic::error(
+                    display_path(content_dir, &page.file),
+                    format!(
+                        "the folder `{}` belongs both to this page and to `{}`",
+                        display_path(content_dir, &folder).display(),
+                        display_path(content_dir, &rival).display()
+                    ),
+                )
+                .with_help("rename the page or the folder so each folder has one owner"),
+            );
+        }
+    }
+    let gates: HashMap<&str, (Gate, &Path)> = site
+        .pages
+        .iter()
+        .map(|p| (p.path.as_str(), (p.gate, p.file.as_path())))
+        .chain(site.sections.iter().map(|s| (s.path.as_str(), (s.gate, s.dir.as_path()))))
+        .collect();
+    let owners = site
+        .pages
+        .iter()
+        .map(|p| (p.gate, &p.path, &p.assets))
+        .chain(site.sections.iter().map(|s| (s.gate, &s.path, &s.assets)));
+    for (gate, owner_path, assets) in owners {
+        for asset in assets {
+            let output = format!("{owner_path}{}", asset.name);
+            let inside = output
+                .match_indices('/')
+                .map(|(at, _)| &output[..=at])
+                .filter(|folder| folder.len() > owner_path.len())
+                .find_map(|folder| gates.get(folder).filter(|(g, _)| gate.is_looser_than(*g)));
+            if let Some((_, stricter)) = inside {
+                problems.push(
+                    Diagnostic::error(
+                        &asset.source,
+                        format!(
+                            "this file would be published at `/{output}`, inside `{}`, which fewer tiers may see",
+                            display_path(content_dir, stricter).display()
+                        ),
+                    )
+                    .with_help("move the file beside the page it belongs to, or rename its folder"),
+                );
+            }
         }
     }
 }
