@@ -16,6 +16,8 @@ use crate::render::{Contents, OutputFile, TierOutput};
 
 /// The file that marks a folder as portico's output and lists the files portico wrote.
 pub const MARKER: &str = ".portico-output";
+/// The file a build holds locked while it writes.
+const LOCK: &str = ".portico-lock";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -29,8 +31,17 @@ pub enum OutputError {
          help: pass an `--output` folder of its own, such as `public`"
     )]
     Overlaps(PathBuf),
-    #[error("refusing to write `{0}`: the path leaves its tier's folder")]
+    #[error("refusing to write `{0}`: the path leaves its tier's folder or passes through a link")]
     UnsafePath(String),
+    #[error(
+        "refusing to replace {} that portico did not write: {}\n  \
+         help: move them out of the output folder, or rename the pages that want their paths",
+        if .0.len() == 1 { "a file" } else { "files" },
+        .0.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    )]
+    WouldReplace(Vec<PathBuf>),
+    #[error("another portico build is writing into `{0}`\n  help: wait for it to finish")]
+    Busy(PathBuf),
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -62,9 +73,14 @@ pub enum Scope {
 pub fn prepare(site_root: &Path, output: &Path) -> Result<(), OutputError> {
     let root = site_root.canonicalize().map_err(io_error(site_root))?;
     let target = absolute(output)?;
-    let protected =
-        [root.join("content"), root.join("themes"), root.join("partners.yaml"), root.join("src")];
+    // Compare resolved paths: `content/` may itself be a link to another folder.
+    let protected = ["content", "themes", "partners.yaml", "src"]
+        .map(|name| root.join(name).canonicalize().unwrap_or_else(|_| root.join(name)));
     if root.starts_with(&target) || protected.iter().any(|p| target.starts_with(p)) {
+        return Err(OutputError::Overlaps(output.to_path_buf()));
+    }
+    // Inside another output folder, one tier's pages would land in another tier's site.
+    if target.ancestors().skip(1).any(|folder| folder.join(MARKER).is_file()) {
         return Err(OutputError::Overlaps(output.to_path_buf()));
     }
     if target.exists() {
@@ -113,6 +129,7 @@ pub fn write(
     scope: Scope,
 ) -> Result<WriteReport, OutputError> {
     std::fs::create_dir_all(output).map_err(io_error(output))?;
+    let _lock = lock(output)?;
     let marker = output.join(MARKER);
     let previous = read_manifest(&marker)?;
     let mut manifest: BTreeSet<String> = BTreeSet::new();
@@ -132,25 +149,30 @@ pub fn write(
         let untouched = previous.iter().filter(|p| !built.contains(&tier_of(p)));
         manifest.extend(untouched.cloned());
     }
+    check_targets(output, &files, &previous)?;
     // List every file about to be written before writing any, so a build that fails half way
     // leaves a folder portico still recognises as its own, with nothing unaccounted for.
     let interim: BTreeSet<String> = previous.union(&manifest).cloned().collect();
     write_manifest(&marker, &interim, &previous)?;
-    let changed: Vec<bool> = files
-        .par_iter()
-        .map(|(path, file)| write_if_changed(path, &file.contents))
-        .collect::<Result<_, _>>()?;
-    let written = changed.iter().filter(|c| **c).count();
+    // Stale files go first, so a path that changes from file to folder (or back) is free.
     let mut removed = 0;
     for stale in previous.difference(&manifest).filter(|p| is_plain_relative(p)) {
         let path = output.join(stale);
-        if path.is_file() {
+        if passes_through_link(output, &path) {
+            continue;
+        }
+        if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
             std::fs::remove_file(&path).map_err(io_error(&path))?;
             tracing::debug!("removed `{}`: no page produces it any more", path.display());
             removed += 1;
         }
         remove_empty_folders(output, &path);
     }
+    let changed: Vec<bool> = files
+        .par_iter()
+        .map(|(path, file)| write_if_changed(path, &file.contents))
+        .collect::<Result<_, _>>()?;
+    let written = changed.iter().filter(|c| **c).count();
     write_manifest(&marker, &manifest, &interim)?;
     let roots: Vec<PathBuf> = match scope {
         Scope::Everything => vec![output.to_path_buf()],
@@ -158,6 +180,68 @@ pub fn write(
     };
     let foreign = foreign_files(output, &roots, &manifest, &marker);
     Ok(WriteReport { written, unchanged: files.len() - written, removed, foreign })
+}
+
+/// Holds an exclusive lock on the output folder until dropped, so two builds never write into
+/// one folder at once.
+fn lock(output: &Path) -> Result<std::fs::File, OutputError> {
+    let path = output.join(LOCK);
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_error(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OutputError::Busy(output.to_path_buf())),
+        Err(std::fs::TryLockError::Error(e)) => Err(OutputError::Io { path, source: e }),
+    }
+}
+
+/// Before anything is written: no target may pass through a link, and none may replace a file
+/// portico did not write (unless it already holds the same bytes).
+fn check_targets(
+    output: &Path,
+    files: &[(PathBuf, &OutputFile)],
+    previous: &BTreeSet<String>,
+) -> Result<(), OutputError> {
+    let mut foreign: Vec<PathBuf> = files
+        .par_iter()
+        .filter(|(path, file)| {
+            let relative =
+                path.strip_prefix(output).expect("inside").to_string_lossy().replace('\\', "/");
+            !previous.contains(&relative)
+                && path.symlink_metadata().is_ok()
+                && !holds(path, &file.contents)
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    let folders: std::collections::HashSet<&Path> =
+        files.iter().filter_map(|(p, _)| p.parent()).collect();
+    if let Some(folder) = folders.into_iter().find(|f| passes_through_link(output, &f.join("x"))) {
+        return Err(OutputError::UnsafePath(folder.display().to_string()));
+    }
+    foreign.sort();
+    if foreign.is_empty() { Ok(()) } else { Err(OutputError::WouldReplace(foreign)) }
+}
+
+/// Whether `path` already is a file with exactly these contents.
+fn holds(path: &Path, contents: &Contents) -> bool {
+    let Ok(existing) = std::fs::read(path) else { return false };
+    match contents {
+        Contents::Bytes(bytes) => existing == **bytes,
+        Contents::Copy(source) => std::fs::read(source).is_ok_and(|b| b == existing),
+    }
+}
+
+/// Whether a folder between the output folder and `path` is a symbolic link: writing or
+/// removing through it would touch files outside the output.
+fn passes_through_link(output: &Path, path: &Path) -> bool {
+    path.ancestors()
+        .skip(1)
+        .take_while(|folder| *folder != output && folder.starts_with(output))
+        .any(|folder| folder.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()))
 }
 
 /// The file a manifest entry belongs to: `active/icps/index.html` → `active`.
@@ -227,7 +311,7 @@ fn foreign_files(
     for root in roots.iter().filter(|r| r.is_dir()) {
         for entry in WalkDir::new(root).sort_by_file_name().into_iter().filter_map(Result::ok) {
             let path = entry.path();
-            if !entry.file_type().is_file() || path == marker {
+            if !entry.file_type().is_file() || path == marker || path == output.join(LOCK) {
                 continue;
             }
             let relative =
@@ -260,8 +344,8 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
         std::fs::remove_dir(path).map_err(io_error(path))?;
     }
     // Write beside the target and rename, so a reader never sees a half-written file.
-    let temporary = parent
-        .join(format!(".{}.portico-tmp", path.file_name().expect("a file name").to_string_lossy()));
+    let name = path.file_name().expect("a file name").to_string_lossy();
+    let temporary = parent.join(format!(".{name}.{}.portico-tmp", std::process::id()));
     std::fs::write(&temporary, &bytes).map_err(io_error(&temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(path))?;
     Ok(true)

@@ -241,3 +241,59 @@ fn a_rebuild_keeps_files_portico_did_not_write_and_reports_them() {
     assert_eq!(report.write.foreign, vec![output.join("gold/.htaccess")]);
     assert_eq!(fs::read_to_string(output.join("gold/.htaccess")).unwrap(), "Require valid-user\n");
 }
+
+#[test]
+fn refuses_to_replace_a_file_someone_put_where_a_new_page_goes() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    fs::create_dir_all(output.join("gold/extra")).unwrap();
+    fs::write(output.join("gold/extra/index.html"), "hand-made").unwrap();
+    fs::write(site.path().join("content/extra.md"), "---\ntitle: Extra\n---\n").unwrap();
+    let error = build(&options(site.path(), &output, None)).unwrap_err();
+    assert!(matches!(error, BuildError::Output(OutputError::WouldReplace(_))), "{error}");
+    assert_eq!(fs::read_to_string(output.join("gold/extra/index.html")).unwrap(), "hand-made");
+}
+
+#[test]
+fn a_path_can_turn_from_file_into_folder_between_builds() {
+    let site = small_site();
+    let output = site.path().join("public");
+    fs::create_dir_all(site.path().join("content/guides/keep")).unwrap();
+    fs::write(site.path().join("content/guides/keep/notes"), "v1").unwrap();
+    fs::remove_file(site.path().join("content/guides/keep.md")).unwrap();
+    fs::write(site.path().join("content/guides/keep/index.md"), "---\ntitle: Keep\n---\n").unwrap();
+    build(&options(site.path(), &output, None)).unwrap();
+    assert!(output.join("gold/guides/keep/notes").is_file());
+    fs::remove_file(site.path().join("content/guides/keep/notes")).unwrap();
+    fs::create_dir_all(site.path().join("content/guides/keep/notes")).unwrap();
+    fs::write(site.path().join("content/guides/keep/notes/a.txt"), "v2").unwrap();
+    build(&options(site.path(), &output, None)).unwrap();
+    assert_eq!(fs::read_to_string(output.join("gold/guides/keep/notes/a.txt")).unwrap(), "v2");
+}
+
+#[test]
+fn never_writes_or_removes_through_a_link_inside_the_output() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::write(elsewhere.path().join("index.html"), "precious").unwrap();
+    fs::remove_dir_all(output.join("gold/guides/drop")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), output.join("gold/guides/drop")).unwrap();
+    let error = build(&options(site.path(), &output, None)).unwrap_err();
+    assert!(matches!(error, BuildError::Output(OutputError::UnsafePath(_))), "{error}");
+    fs::remove_file(site.path().join("content/guides/drop.md")).unwrap();
+    build(&options(site.path(), &output, None)).unwrap();
+    assert_eq!(fs::read_to_string(elsewhere.path().join("index.html")).unwrap(), "precious");
+}
+
+#[test]
+fn refuses_an_output_folder_inside_another_output_folder() {
+    let site = small_site();
+    let output = site.path().join("public");
+    build(&options(site.path(), &output, None)).unwrap();
+    let nested = output.join("gold/preview");
+    let error = build(&options(site.path(), &nested, None)).unwrap_err();
+    assert!(matches!(error, BuildError::Output(OutputError::Overlaps(_))), "{error}");
+}

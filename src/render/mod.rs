@@ -74,6 +74,11 @@ pub enum RenderError {
         match other { Some(other) => format!(" (one of them inside `{other}`)"), None => String::new() }
     )]
     Conflict { tier: String, path: String, other: Option<String> },
+    #[error(
+        "the path `{path}` of tier `{tier}` has a name longer than file systems allow\n  \
+         help: give the page a shorter `slug`, or rename the file"
+    )]
+    NameTooLong { tier: String, path: String },
 }
 
 /// What one tier's render works from.
@@ -126,6 +131,10 @@ fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError>
     };
     if let Some(pair) = sorted.windows(2).find(|pair| pair[0].path == pair[1].path) {
         return Err(conflict(&pair[0].path, None));
+    }
+    // Most file systems allow names of at most 255 bytes.
+    if let Some(file) = sorted.iter().find(|f| f.path.split('/').any(|part| part.len() > 255)) {
+        return Err(RenderError::NameTooLong { tier: tier.to_string(), path: file.path.clone() });
     }
     let files: HashSet<&str> = sorted.iter().map(|f| f.path.as_str()).collect();
     for file in sorted {
