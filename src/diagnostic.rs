@@ -37,6 +37,38 @@ impl Position {
     }
 }
 
+/// Where each line of a text starts, for turning many offsets into positions without scanning
+/// the text once per offset.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { text, starts }
+    }
+
+    /// The position of byte `offset`.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        Position { line, column: self.text[start..offset].chars().count() + 1 }
+    }
+
+    /// An error or warning at byte `offset`, showing its line.
+    pub fn locate(&self, diagnostic: Diagnostic, offset: usize) -> Diagnostic {
+        let position = self.position(offset);
+        let start = self.starts[position.line - 1];
+        let end = self.starts.get(position.line).map_or(self.text.len(), |next| next - 1);
+        let line = self.text[start..end].trim_end_matches('\r').trim_start_matches('\u{feff}');
+        Diagnostic { position: Some(position), source_line: Some(line.to_string()), ..diagnostic }
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -167,6 +199,19 @@ mod tests {
         assert_eq!(Position::of_offset(text, 0), Position::new(1, 1));
         assert_eq!(Position::of_offset(text, 3), Position::new(2, 1));
         assert_eq!(Position::of_offset(text, 5), Position::new(2, 2));
+    }
+
+    #[test]
+    fn a_line_index_agrees_with_scanning() {
+        let text = "ab\nçd\r\n\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(index.position(offset), Position::of_offset(text, offset), "{offset}");
+            }
+        }
+        let located = index.locate(Diagnostic::warning("a.md", "x"), 5);
+        assert_eq!(located, Diagnostic::warning("a.md", "x").at(text, Position::new(2, 2)));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod build;
 pub mod content;
 pub mod diagnostic;
+pub mod fingerprint;
 pub mod markdown;
 pub mod output;
 pub mod program;

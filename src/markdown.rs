@@ -111,9 +111,7 @@ pub fn render(body: &str, resolver: &dyn Resolve, keep_line_breaks: bool) -> Ren
     pulldown_cmark::html::push_html(&mut html, renderer.out.into_iter());
     let mut rendered = renderer.rendered;
     rendered.pieces = html.split(MARK).map(str::to_string).collect();
-    let mut hasher = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(&(&rendered.pieces, &rendered.slots), &mut hasher);
-    rendered.fingerprint = std::hash::Hasher::finish(&hasher);
+    rendered.fingerprint = crate::fingerprint::of((&rendered.pieces, &rendered.slots));
     debug_assert_eq!(rendered.pieces.len(), rendered.slots.len() + 1);
     rendered
 }

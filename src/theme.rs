@@ -59,13 +59,9 @@ impl Theme {
                     .push(Diagnostic::error(&path, format!("cannot read the template: {e}"))),
             }
         }
-        let fingerprint = {
-            let mut hasher = std::hash::DefaultHasher::new();
-            for (name, text, _) in &templates {
-                std::hash::Hash::hash(&(name, text), &mut hasher);
-            }
-            std::hash::Hasher::finish(&hasher)
-        };
+        let fingerprint = crate::fingerprint::of(
+            templates.iter().map(|(name, text, _)| (name, text)).collect::<Vec<_>>(),
+        );
         let mut tera = tera::Tera::new();
         if let Err(e) =
             tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))

@@ -5,7 +5,7 @@
 //! Links with a scheme (`https:`, `mailto:`) and in-page anchors are left alone.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 
 use super::Site;
@@ -58,7 +58,7 @@ impl Index {
 /// A hash of everything [`Index`] is built from: two sites with equal fingerprints resolve
 /// every link to the same target.
 pub(super) fn fingerprint(site: &Site) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = crate::fingerprint::Hasher::new();
     (site.sections.len(), site.pages.len()).hash(&mut hasher);
     for section in &site.sections {
         (&section.dir, &section.file, &section.path).hash(&mut hasher);

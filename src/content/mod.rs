@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Diagnostic, Position};
+use crate::diagnostic::{Diagnostic, LineIndex, Position};
 use crate::markdown::{self, Node, Rendered};
 use crate::tier::{Gate, Tiers};
 use crate::yaml::Fragment;
@@ -407,19 +407,23 @@ impl Source {
     }
 
     fn broken_links(&self, content_dir: &Path, file: &Path, body: &Rendered) -> Vec<Diagnostic> {
+        if body.broken_links.is_empty() {
+            return Vec::new();
+        }
         let display = display_path(content_dir, file);
+        let lines = LineIndex::new(&self.text);
         body.broken_links
             .iter()
             .map(|link| {
-                let position = Position::of_offset(&self.text, self.body_offset + link.offset);
-                Diagnostic::warning(
+                let warning = Diagnostic::warning(
                     &display,
                     format!("link to `{}` points to no page or file", link.destination),
                 )
-                .at(&self.text, position)
                 .with_help(
-                    "link to a `.md` file relative to this one, such as `../checklists/ready.md`",
-                )
+                    "link to a page's `.md` file or to a file beside a page, relative to this \
+                     file, such as `../checklists/ready.md`",
+                );
+                lines.locate(warning, self.body_offset + link.offset)
             })
             .collect()
     }

@@ -364,12 +364,13 @@ fn attach_assets(site: &mut super::Site, assets: Vec<PathBuf>, content_dir: &Pat
 /// tiers that cannot see their page.
 fn check_asset_folders(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
     let mut claimed: HashMap<PathBuf, &Path> = HashMap::new();
+    let section_dirs: HashSet<&Path> = site.sections.iter().map(|s| s.dir.as_path()).collect();
     for page in &site.pages {
         let folder = page.asset_folder();
         let other = claimed.insert(folder.clone(), &page.file);
-        let section = site.sections.iter().find(|s| s.dir == folder && !page.is_bundle());
+        let is_section = !page.is_bundle() && section_dirs.contains(folder.as_path());
         let rival =
-            other.map(Path::to_path_buf).or_else(|| section.map(|s| s.dir.join("_index.md")));
+            other.map(Path::to_path_buf).or_else(|| is_section.then(|| folder.join("_index.md")));
         if let Some(rival) = rival {
             problems.push(
                 Diagnostic::error(

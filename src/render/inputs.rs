@@ -4,7 +4,9 @@
 //! it. A file whose fingerprint matches the previous render's is reused as it was; since the
 //! fingerprint sees every value the template can see, reuse is exact, not a guess.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
+
+use crate::fingerprint;
 
 use serde::Serialize;
 use tera::{Context, Value};
@@ -13,12 +15,12 @@ use tera::{Context, Value};
 #[derive(Clone)]
 pub struct Inputs {
     context: Context,
-    hasher: DefaultHasher,
+    hasher: fingerprint::Hasher,
 }
 
 impl Inputs {
     pub fn new() -> Inputs {
-        Inputs { context: Context::new(), hasher: DefaultHasher::new() }
+        Inputs { context: Context::new(), hasher: fingerprint::Hasher::new() }
     }
 
     /// Puts a value into the context and its serialized form into the fingerprint.
@@ -59,7 +61,7 @@ impl Inputs {
     }
 }
 
-struct HashWriter<'a>(&'a mut DefaultHasher);
+struct HashWriter<'a>(&'a mut fingerprint::Hasher);
 
 impl std::io::Write for HashWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

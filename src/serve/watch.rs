@@ -18,7 +18,7 @@ use notify_debouncer_full::{
 use crate::content::is_ignored_name;
 
 /// How long the watcher waits for an editor's burst of events (write, rename, chmod) to end.
-const SETTLE: Duration = Duration::from_millis(20);
+const SETTLE: Duration = Duration::from_millis(10);
 /// How often `--poll` looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
