@@ -34,6 +34,16 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn polling_sees_edits_too() {
+    let site = guides_site();
+    let server = Server::start_with(&site, &["--poll"]);
+    let events = server.events();
+    site.write("content/guides/alpha.md", page("Alpha", "", "alpha polled qqpoll"));
+    let urls: Vec<String> = TIERS.iter().map(|t| format!("/{t}/guides/alpha/")).collect();
+    expect_reload_serving(&server, &events, &urls, "qqpoll");
+}
+
+#[test]
 fn edited_page_is_served_and_its_url_reloaded() {
     let site = guides_site();
     let server = Server::start(&site);
@@ -841,9 +851,14 @@ const LOG_LIMIT: usize = 1 << 20;
 
 impl Server {
     fn start(site: &Site) -> Server {
+        Server::start_with(site, &[])
+    }
+
+    fn start_with(site: &Site, flags: &[&str]) -> Server {
         let mut child = portico()
             .args(["serve", "--port", "0", "--root"])
             .arg(site.root())
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
