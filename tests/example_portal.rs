@@ -3,10 +3,17 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use portico::build::{BuildOptions, build};
 
-fn build_example() -> tempfile::TempDir {
+/// The example portal, built once for every test in this file.
+fn build_example() -> &'static tempfile::TempDir {
+    static BUILT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    BUILT.get_or_init(build_once)
+}
+
+fn build_once() -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let options = BuildOptions {
         root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
@@ -50,35 +57,35 @@ fn builds_every_tier_with_its_name_and_sections() {
 }
 
 #[test]
-fn snapshot_email_template() {
+fn email_template_page_shows_subject_body_and_copy_buttons() {
     let out = build_example();
-    insta::assert_snapshot!(page(
-        out.path(),
-        "referral-network/email-templates/plant-the-seed/index.html"
-    ));
+    insta::assert_snapshot!(
+        "email_template",
+        page(out.path(), "referral-network/email-templates/plant-the-seed/index.html")
+    );
 }
 
 #[test]
-fn snapshot_case_study_with_co_located_chart() {
+fn case_study_page_shows_its_facts_and_co_located_chart() {
     let out = build_example();
-    insta::assert_snapshot!(page(
-        out.path(),
-        "active/case-studies/saas-close-acceleration/index.html"
-    ));
+    insta::assert_snapshot!(
+        "case_study",
+        page(out.path(), "active/case-studies/saas-close-acceleration/index.html")
+    );
     assert!(out.path().join("active/case-studies/saas-close-acceleration/results.svg").is_file());
 }
 
 #[test]
-fn snapshot_checklist() {
+fn checklist_page_renders_its_task_list() {
     let out = build_example();
-    insta::assert_snapshot!(page(
-        out.path(),
-        "referral-network/checklists/referral-readiness/index.html"
-    ));
+    insta::assert_snapshot!(
+        "checklist",
+        page(out.path(), "referral-network/checklists/referral-readiness/index.html")
+    );
 }
 
 #[test]
-fn snapshot_referral_form_without_intake_falls_back_to_email() {
+fn referral_page_without_intake_falls_back_to_email() {
     let out = build_example();
-    insta::assert_snapshot!(page(out.path(), "referral-network/refer/index.html"));
+    insta::assert_snapshot!("referral_form", page(out.path(), "referral-network/refer/index.html"));
 }
