@@ -4,20 +4,38 @@
 //! The output folder carries a manifest of the files portico wrote. A folder without it that
 //! already holds files is refused, so a mistyped `--output` cannot wipe someone's work; files
 //! someone adds to the output by hand are never removed, only reported.
+//!
+//! Rendering hands each tier's files over as [`OutputFile`]s, ready to write.
 
 use std::collections::BTreeSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::render::{Contents, OutputFile, TierOutput};
+use crate::render::TierOutput;
 
 /// The file that marks a folder as portico's output and lists the files portico wrote.
 pub const MARKER: &str = ".portico-output";
 /// The file a build holds locked while it writes.
 const LOCK: &str = ".portico-lock";
+
+/// A file of a tier's site, relative to the tier's folder with `/` separators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub contents: Contents,
+}
+
+/// What a file of the site holds: bytes rendered in memory, or a file to copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contents {
+    Bytes(Arc<[u8]>),
+    /// A file copied as it is (co-located assets, theme static files).
+    Copy(PathBuf),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

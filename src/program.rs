@@ -236,16 +236,7 @@ impl Validator<'_> {
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut tiers = Vec::new();
         for tier in raw {
-            let line = self.fragment.position(&tier.id.referenced).line;
-            if let Some(first) = seen.insert(tier.id.value.clone(), line) {
-                let problem = self.fragment.error_at(
-                    &tier.id.referenced,
-                    format!(
-                        "duplicate tier id `{}` (first defined on line {first})",
-                        tier.id.value
-                    ),
-                );
-                self.problems.push(problem.with_help("give each tier its own id"));
+            if !self.first_use_of_id(&mut seen, &tier.id, "tier", "defined") {
                 continue;
             }
             if !is_valid_id(&tier.id.value) {
@@ -275,17 +266,7 @@ impl Validator<'_> {
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut partners = Vec::new();
         for partner in raw {
-            let line = self.fragment.position(&partner.id.referenced).line;
-            if let Some(first) = seen.insert(partner.id.value.clone(), line) {
-                let problem = self.fragment.error_at(
-                    &partner.id.referenced,
-                    format!(
-                        "duplicate partner id `{}` (first used on line {first})",
-                        partner.id.value
-                    ),
-                );
-                self.problems.push(problem.with_help("give each partner its own id"));
-            }
+            self.first_use_of_id(&mut seen, &partner.id, "partner", "used");
             if !is_valid_id(&partner.id.value) {
                 self.bad_id(&partner.id, "partner");
             }
@@ -314,6 +295,25 @@ impl Validator<'_> {
             });
         }
         partners
+    }
+
+    /// Records the line `id` is written on; `false`, with the duplicate reported, when it was
+    /// written before. `what` is the kind of id (`tier`, `partner`), `earlier` how the message
+    /// describes the first one (`defined`, `used`).
+    fn first_use_of_id(
+        &mut self,
+        seen: &mut HashMap<String, usize>,
+        id: &Spanned<String>,
+        what: &str,
+        earlier: &str,
+    ) -> bool {
+        let line = self.fragment.position(&id.referenced).line;
+        let Some(first) = seen.insert(id.value.clone(), line) else { return true };
+        let message =
+            format!("duplicate {what} id `{}` (first {earlier} on line {first})", id.value);
+        let problem = self.fragment.error_at(&id.referenced, message);
+        self.problems.push(problem.with_help(format!("give each {what} its own id")));
+        false
     }
 
     fn bad_id(&mut self, id: &Spanned<String>, what: &str) {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::diagnostic::Diagnostic;
-use crate::render::{Contents, OutputFile};
+use crate::output::{Contents, OutputFile};
 
 macro_rules! embedded {
     ($dir:literal: $($name:literal),* $(,)?) => {

@@ -4,8 +4,10 @@
 //! works out every page's URL and gate. The second renders each page's markdown once, in
 //! parallel, resolving links against the finished URL table. Nothing here depends on a tier.
 
+mod fence;
 mod front_matter;
 mod links;
+mod tree;
 pub(crate) mod walk;
 
 use std::collections::HashMap;
@@ -19,7 +21,8 @@ use crate::markdown::{self, Node, Rendered};
 use crate::tier::{Gate, Tiers};
 use crate::yaml::Fragment;
 
-pub use front_matter::{FrontMatter, KNOWN_KEYS, PageDate, split};
+pub use fence::split;
+pub use front_matter::{FrontMatter, KNOWN_KEYS, PageDate};
 pub use walk::is_ignored_name;
 
 /// A folder of content. Its `_index.md`, when present, gives its front matter and intro.
@@ -192,7 +195,7 @@ pub fn load_cached(
     // section's gate, so it cannot invent a tier problem; a bad `_index.md` that set a `slug`
     // could at worst surface a URL collision with its folder's default path.
     tracing::trace!("read in {} µs", started.elapsed().as_micros());
-    let assembled = walk::assemble(options, good, files.assets);
+    let assembled = tree::assemble(options, good, files.assets);
     tracing::trace!("assembled in {} µs", started.elapsed().as_micros());
     let mut site = match assembled {
         Ok(site) if problems.is_empty() => site,

@@ -9,7 +9,6 @@ mod inputs;
 mod view;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -17,6 +16,7 @@ use tera::Value;
 
 use crate::content::{Page, Site};
 use crate::markdown::Fill;
+pub use crate::output::{Contents, OutputFile};
 use crate::program::Program;
 use crate::site_url::BaseUrl;
 use crate::theme::Theme;
@@ -24,20 +24,6 @@ use crate::tier::Tier;
 use context::*;
 use inputs::Inputs;
 pub use view::TierView;
-
-/// A file of a tier's site, relative to the tier's folder with `/` separators.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    pub path: String,
-    pub contents: Contents,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Contents {
-    Bytes(Arc<[u8]>),
-    /// A file copied as it is (co-located assets, theme static files).
-    Copy(PathBuf),
-}
 
 /// Everything one tier's site consists of.
 #[derive(Debug)]

@@ -6,9 +6,9 @@ use super::context::{
     Link, NavItem, PageSummary, SubsectionSummary, TagLink, date_fields, listing_description,
     section_description,
 };
-use super::{Contents, OutputFile};
 use crate::content::Site;
 use crate::markdown::Node;
+use crate::output::{Contents, OutputFile};
 use crate::site_url::BaseUrl;
 use crate::tier::Tier;
 

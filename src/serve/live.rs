@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::build::{self, BuildError};
-use crate::render::{Contents, TierOutput};
+use crate::output::Contents;
+use crate::render::TierOutput;
 use crate::site_url::BaseUrl;
 
 /// A served file: bytes in memory, or a file copied as it is (read when requested).

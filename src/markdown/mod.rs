@@ -11,7 +11,11 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+mod plain;
+
+pub use plain::{PlainText, to_plain_text};
 
 /// Where an internal link points: a page or section, and what follows its path
 /// (`#anchor`, or the file name of a co-located asset).
@@ -141,16 +145,14 @@ impl<'a> Renderer<'_, 'a> {
                         .collect();
                     self.heading(level, id, classes, attrs, inner);
                 }
-                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                    self.link_start(link_type, dest_url, title, id, range.start);
-                }
+                Event::Start(tag @ Tag::Link { .. }) => self.link_start(tag, range.start),
                 Event::End(TagEnd::Link) => match self.open_links.pop().flatten() {
                     Some(target) => self.slot(Slot::LinkEnd { target }),
                     None => self.out.push(Event::End(TagEnd::Link)),
                 },
-                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(tag @ Tag::Image { .. }) => {
                     let inner: Vec<Event<'a>> = until_image_end(&mut events);
-                    self.image(link_type, dest_url, title, id, inner, range.start);
+                    self.image(tag, inner, range.start);
                 }
                 Event::Start(Tag::Paragraph) if in_first_paragraph.is_none() => {
                     in_first_paragraph = Some(true);
@@ -226,45 +228,48 @@ impl<'a> Renderer<'_, 'a> {
         }
     }
 
-    fn link_start(
-        &mut self,
-        link_type: LinkType,
-        dest_url: CowStr<'a>,
-        title: CowStr<'a>,
-        id: CowStr<'a>,
-        offset: usize,
-    ) {
-        match self.resolve(&dest_url, offset) {
-            Some(target) => {
+    /// Opens a link: a slot when it points inside the site, otherwise the link as written.
+    fn link_start(&mut self, tag: Tag<'a>, offset: usize) {
+        match self.internal_target(tag, offset) {
+            Ok((target, title)) => {
                 self.open_links.push(Some(target.clone()));
-                self.slot(Slot::LinkStart { target, title: title.to_string(), offset });
+                self.slot(Slot::LinkStart { target, title, offset });
             }
-            None => {
+            Err(tag) => {
                 self.open_links.push(None);
-                self.out.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                self.out.push(Event::Start(tag));
             }
         }
     }
 
-    fn image(
-        &mut self,
-        link_type: LinkType,
-        dest_url: CowStr<'a>,
-        title: CowStr<'a>,
-        id: CowStr<'a>,
-        inner: Vec<Event<'a>>,
-        offset: usize,
-    ) {
-        match self.resolve(&dest_url, offset) {
-            Some(target) => {
+    /// An image: a slot when it points inside the site, otherwise the image as written.
+    fn image(&mut self, tag: Tag<'a>, inner: Vec<Event<'a>>, offset: usize) {
+        match self.internal_target(tag, offset) {
+            Ok((target, title)) => {
                 let alt = plain_text(&inner);
-                self.slot(Slot::Image { target, alt, title: title.to_string(), offset });
+                self.slot(Slot::Image { target, alt, title, offset });
             }
-            None => {
-                self.out.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
+            Err(tag) => {
+                self.out.push(Event::Start(tag));
                 self.out.extend(inner);
                 self.out.push(Event::End(TagEnd::Image));
             }
+        }
+    }
+
+    /// The target and title of a link or image tag that points inside the site, or the tag
+    /// itself, to be written as it stands, when it points outside or nowhere.
+    fn internal_target(
+        &mut self,
+        tag: Tag<'a>,
+        offset: usize,
+    ) -> Result<(Target, String), Tag<'a>> {
+        let (Tag::Link { dest_url, title, .. } | Tag::Image { dest_url, title, .. }) = &tag else {
+            return Err(tag);
+        };
+        match self.resolve(dest_url, offset) {
+            Some(target) => Ok((target, title.to_string())),
+            None => Err(tag),
         }
     }
 
@@ -383,108 +388,12 @@ pub fn plain_text(events: &[Event<'_>]) -> String {
     text
 }
 
-/// A body as plain text, as an email client would show it: paragraphs separated by blank
-/// lines, line breaks kept, list items with `- `, links followed by their address. Like
-/// [`Rendered`], internal link addresses are slots each tier fills.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PlainText {
-    pieces: Vec<String>,
-    targets: Vec<Target>,
-}
-
-impl PlainText {
-    /// The text for one tier: `address` gives a target's absolute URL, or `None` when the tier
-    /// cannot see it (the link text then stands alone).
-    pub fn fill(&self, address: &dyn Fn(&Target) -> Option<String>) -> String {
-        let mut text = String::new();
-        let mut pieces = self.pieces.iter();
-        text.push_str(pieces.next().map_or("", String::as_str));
-        for (target, piece) in self.targets.iter().zip(pieces) {
-            if let Some(url) = address(target) {
-                text.push_str(&format!(" ({url})"));
-            }
-            text.push_str(piece);
-        }
-        text.trim_end().to_string()
-    }
-}
-
-/// Renders a body as plain text; see [`PlainText`].
-pub fn to_plain_text(body: &str, resolver: &dyn Resolve) -> PlainText {
-    let mut plain = PlainText::default();
-    let mut out = String::new();
-    let mut lists: Vec<Option<u64>> = Vec::new();
-    let mut links: Vec<Option<Result<Target, String>>> = Vec::new();
-    for event in Parser::new_ext(body, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push('\n'),
-            Event::Start(Tag::List(start)) => {
-                end_block(&mut out, lists.is_empty());
-                lists.push(start);
-            }
-            Event::End(TagEnd::List(_)) => {
-                lists.pop();
-                end_block(&mut out, lists.is_empty());
-            }
-            Event::Start(Tag::Item) => start_item(&mut out, &mut lists),
-            Event::TaskListMarker(done) => out.push_str(if done { "[x] " } else { "[ ] " }),
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                let link = match resolver.resolve(&dest_url) {
-                    Some(Ok(target)) => Some(Ok(target)),
-                    Some(Err(())) => None,
-                    None => Some(Err(dest_url.trim_start_matches("mailto:").to_string())),
-                };
-                links.push(link);
-            }
-            Event::End(TagEnd::Link) => match links.pop().flatten() {
-                Some(Ok(target)) => {
-                    plain.pieces.push(std::mem::take(&mut out));
-                    plain.targets.push(target);
-                }
-                Some(Err(url)) if !out.ends_with(url.as_str()) => {
-                    out.push_str(&format!(" ({url})"))
-                }
-                _ => {}
-            },
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
-            ) if lists.is_empty() => end_block(&mut out, true),
-            Event::Rule => out.push_str("---\n\n"),
-            _ => {}
-        }
-    }
-    plain.pieces.push(out);
-    plain
-}
-
-fn start_item(out: &mut String, lists: &mut [Option<u64>]) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out.push_str(&"  ".repeat(lists.len().saturating_sub(1)));
-    match lists.last_mut() {
-        Some(Some(n)) => {
-            out.push_str(&format!("{n}. "));
-            *n += 1;
-        }
-        _ => out.push_str("- "),
-    }
-}
-
-fn end_block(out: &mut String, blank_line: bool) {
-    let trimmed = out.trim_end_matches([' ', '\n']).len();
-    out.truncate(trimmed);
-    if !out.is_empty() {
-        out.push_str(if blank_line { "\n\n" } else { "\n" });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    struct NoLinks;
+    /// Resolves `other.md` to a page, `missing.md` to nothing, and leaves the rest external.
+    pub(super) struct NoLinks;
     impl Resolve for NoLinks {
         fn resolve(&self, destination: &str) -> Option<Result<Target, ()>> {
             match destination {
@@ -525,25 +434,6 @@ mod tests {
         let hidden = rendered.fill(&Everything(false));
         assert!(hidden.contains("<span class=\"link-unavailable\">the other</span>"), "{hidden}");
         assert!(!hidden.contains("page-"), "{hidden}");
-    }
-
-    #[test]
-    fn plain_text_keeps_paragraphs_lines_lists_and_link_addresses() {
-        let body =
-            "Hi {{name}},\n\nI **met** [Ana](https://a.example).\n\n- one\n- two\n\nBest,\nSam";
-        let text = to_plain_text(body, &NoLinks).fill(&|_| None);
-        assert_eq!(
-            text,
-            "Hi {{name}},\n\nI met Ana (https://a.example).\n\n- one\n- two\n\nBest,\nSam"
-        );
-    }
-
-    #[test]
-    fn plain_text_gives_internal_links_their_tier_address_or_none() {
-        let plain = to_plain_text("See [the other](other.md) now.", &NoLinks);
-        let visible = plain.fill(&|t| Some(format!("https://p.example/{:?}/{}", t.node, t.suffix)));
-        assert_eq!(visible, "See the other (https://p.example/Page(1)/#x) now.");
-        assert_eq!(plain.fill(&|_| None), "See the other now.");
     }
 
     #[test]
