@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::content::{self, LoadOptions, Site};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, suggest};
 use crate::output::{self, OutputError, Scope, WriteReport};
 use crate::program::{self, Program};
 use crate::render::{self, RenderError, TierOutput};
@@ -116,10 +116,9 @@ fn missing_templates(site: &Site, theme: &Theme, options: &LoadOptions<'_>) -> V
             let text = std::fs::read_to_string(options.content_dir.join(file)).unwrap_or_default();
             let display = Path::new("content").join(file);
             let names = theme.template_names();
-            let help = match did_you_mean(name, names.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("use one of the theme's templates: {}", names.join(", ")),
-            };
+            let help = suggest(name, names.iter().copied(), |all| {
+                format!("use one of the theme's templates: {all}")
+            });
             Some(
                 Diagnostic::error(display, format!("template `{name}` not found in the theme"))
                     .at(text.trim_start_matches('\u{feff}'), *position)
@@ -153,14 +152,8 @@ pub fn select_tiers<'a>(
             Some(tier) => tiers.push(tier),
             None => {
                 let problem =
-                    Diagnostic::error("partners.yaml", format!("`--tier {id}` names no tier"));
-                let help = match did_you_mean(id, program.tiers.ids()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!(
-                        "the tiers are: {}",
-                        program.tiers.ids().collect::<Vec<_>>().join(", ")
-                    ),
-                };
+                    Diagnostic::error("--tier", format!("`{id}` names no tier in partners.yaml"));
+                let help = suggest(id, program.tiers.ids(), |all| format!("the tiers are: {all}"));
                 problems.push(problem.with_help(help));
             }
         }

@@ -176,6 +176,20 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The help for a name that is not one of `candidates`: "did you mean `x`?" when one is close,
+/// else `otherwise` given every candidate.
+pub fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce(&str) -> String,
+) -> String {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => otherwise(&candidates.join(", ")),
+    }
+}
+
 /// Suggests the candidate closest to `word`, when one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,

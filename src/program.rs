@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, suggest};
 use crate::site_url::BaseUrl;
 use crate::tier::{Tier, Tiers};
 use crate::yaml::Fragment;
@@ -330,13 +330,9 @@ impl Validator<'_> {
 /// The error for a `tier:` value that names no tier, with a did-you-mean hint.
 pub fn unknown_tier(fragment: &Fragment<'_>, tier: &Spanned<String>, tiers: &Tiers) -> Diagnostic {
     let problem = fragment.error_at(&tier.referenced, format!("unknown tier `{}`", tier.value));
-    match did_you_mean(&tier.value, tiers.ids()) {
-        Some(close) => problem.with_help(format!("did you mean `{close}`?")),
-        None => problem.with_help(format!(
-            "use one of the tier ids from partners.yaml: {}",
-            tiers.ids().collect::<Vec<_>>().join(", ")
-        )),
-    }
+    problem.with_help(suggest(&tier.value, tiers.ids(), |all| {
+        format!("use one of the tier ids from partners.yaml: {all}")
+    }))
 }
 
 fn is_valid_id(id: &str) -> bool {

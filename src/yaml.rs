@@ -166,10 +166,9 @@ fn unknown_field(rendered: &str) -> Option<(&str, String)> {
         .split([',', ' ', '`'])
         .filter(|w| !matches!(*w, "" | "expected" | "one" | "of" | "or"))
         .collect();
-    let help = match crate::diagnostic::did_you_mean(field, known.iter().copied()) {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => format!("remove `{field}`; the keys allowed here are: {}", known.join(", ")),
-    };
+    let help = crate::diagnostic::suggest(field, known.iter().copied(), |all| {
+        format!("remove `{field}`; the keys allowed here are: {all}")
+    });
     Some((field, help))
 }
 
