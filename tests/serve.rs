@@ -1119,3 +1119,31 @@ fn read_events(reader: impl BufRead, sender: Sender<String>) {
         }
     }
 }
+
+#[test]
+fn renaming_a_whole_folder_moves_its_pages() {
+    let site = guides_site();
+    let server = Server::start(&site);
+    std::fs::rename(site.root().join("content/guides"), site.root().join("content/manuals"))
+        .unwrap();
+    eventually("the folder's pages moved", || {
+        TIERS.iter().try_for_each(|t| {
+            expect_text(&server, &format!("/{t}/manuals/alpha/"), "alpha first")?;
+            expect_not_found(&server, &format!("/{t}/guides/alpha/"))
+        })
+    });
+}
+
+#[test]
+fn removing_a_tier_stops_serving_it() {
+    let site = guides_site();
+    let server = Server::start(&site);
+    let without_active = common::PARTNERS_YAML.replace("  - id: active\n    name: Active\n", "");
+    assert_ne!(without_active, common::PARTNERS_YAML, "the fixture's tiers changed");
+    site.write("partners.yaml", without_active);
+    eventually("the removed tier is gone", || {
+        let response = server.get("/active/guides/alpha/");
+        check(response.status == 404, || format!("/active/ answered {}", response.status))?;
+        expect_text(&server, "/referral-network/guides/alpha/", "alpha first")
+    });
+}
