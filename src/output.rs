@@ -106,7 +106,12 @@ pub fn prepare(site_root: &Path, output: &Path) -> Result<(), OutputError> {
             return Err(OutputError::NotOurs(output.to_path_buf()));
         }
         let has_marker = target.join(MARKER).is_file();
-        let empty = std::fs::read_dir(&target).map_err(io_error(output))?.next().is_none();
+        // A lock left by a build stopped before it wrote anything does not make the folder
+        // someone else's.
+        let empty = std::fs::read_dir(&target)
+            .map_err(io_error(output))?
+            .filter_map(Result::ok)
+            .all(|entry| entry.file_name() == LOCK);
         if !has_marker && !empty {
             return Err(OutputError::NotOurs(output.to_path_buf()));
         }
@@ -362,8 +367,10 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
         std::fs::remove_dir(path).map_err(io_error(path))?;
     }
     // Write beside the target and rename, so a reader never sees a half-written file.
-    let name = path.file_name().expect("a file name").to_string_lossy();
-    let temporary = parent.join(format!(".{name}.{}.portico-tmp", std::process::id()));
+    // A short name of its own: the target's name may already be as long as names can be.
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = parent.join(format!(".portico-tmp.{}.{n}", std::process::id()));
     std::fs::write(&temporary, &bytes).map_err(io_error(&temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(path))?;
     Ok(true)

@@ -72,7 +72,7 @@ fn assert_matches_fresh_build(live: &Live, root: &Path, step: &str) {
             None => panic!("{step}: `{key}` is missing"),
         }
     }
-    for tier in ["strategic", "active", "referral-network"] {
+    for tier in ["founding", "strategic", "active", "referral-network"] {
         for gone in ["guides/renamed-away/index.html", "guides/deleted/index.html"] {
             if !expected.contains_key(&format!("{tier}/{gone}")) {
                 assert!(
@@ -223,6 +223,17 @@ fn every_edit_leaves_the_same_site_as_a_fresh_build() {
             "edit partners.yaml",
             Box::new(|r| {
                 write(r, "partners.yaml", &PROGRAM.replace("Tier 2 Active", "Tier 2 Busy"))
+            }),
+        ),
+        (
+            "add a tier above the others",
+            Box::new(|r| {
+                let tiers = "tiers:\n  - id: founding\n    name: Founding\n";
+                write(
+                    r,
+                    "partners.yaml",
+                    &PROGRAM.replace("Tier 2 Active", "Tier 2 Busy").replace("tiers:\n", tiers),
+                )
             }),
         ),
         ("add an asset", Box::new(|r| write(r, "content/guides/g0/chart.svg", "<svg/>"))),

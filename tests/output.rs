@@ -302,3 +302,13 @@ fn refuses_an_output_folder_inside_another_output_folder() {
     let error = build(&options(site.path(), &nested, None)).unwrap_err();
     assert!(matches!(error, BuildError::Output(OutputError::Overlaps(_))), "{error}");
 }
+
+#[test]
+fn a_lock_left_by_a_stopped_build_does_not_block_the_next() {
+    let site = small_site();
+    let output = site.path().join("public");
+    fs::create_dir_all(&output).unwrap();
+    fs::write(output.join(".portico-lock"), "").unwrap();
+    build(&options(site.path(), &output, None)).unwrap();
+    assert!(output.join("gold/guides/keep/index.html").is_file());
+}

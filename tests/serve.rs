@@ -1147,3 +1147,15 @@ fn removing_a_tier_stops_serving_it() {
         expect_text(&server, "/referral-network/guides/alpha/", "alpha first")
     });
 }
+
+#[test]
+fn ctrl_c_stops_the_server_even_with_a_page_listening() {
+    let site = guides_site();
+    let mut server = Server::start(&site);
+    let _listening = server.events();
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().expect("run kill");
+    assert!(sent.success());
+    let status = wait_or_kill(&mut server.child, "portico serve after Ctrl-C");
+    assert!(status.success(), "serve did not stop cleanly: {status:?}\n{}", server.log());
+}

@@ -73,3 +73,13 @@ fn reports_a_misnamed_markdown_file_together_with_other_bad_files() {
     let locations: Vec<String> = problems.iter().map(|p| p.location()).collect();
     assert_eq!(locations, ["content/a.MD", "content/c.md:3:7"]);
 }
+
+#[test]
+fn errors_when_two_pages_differ_only_in_case() {
+    let site = Site::new()
+        .file("content/guide.md", "---\ntitle: Lower\n---\n")
+        .file("content/other.md", "---\ntitle: Upper\nslug: Guide\n---\n");
+    let error = site.build().unwrap_err();
+    let BuildError::Render(RenderError::Conflict { .. }) = &error else { panic!("{error}") };
+    assert!(!site.output().exists());
+}

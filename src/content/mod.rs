@@ -111,28 +111,19 @@ pub struct Cache {
     files: HashMap<PathBuf, CachedFile>,
     /// The link index the cached bodies were rendered against.
     index: u64,
+    /// The tier ids, in order, the cached front matter was read against: a page's gate is a
+    /// tier's rank, so any change to the tiers invalidates every file.
+    tiers: u64,
 }
+
+/// A file read, or every problem with it.
+type Loading = Result<ReadFile, Vec<Diagnostic>>;
 
 struct CachedFile {
-    /// `None` when the stamp cannot be trusted; the file is then read again next time.
-    stamp: Option<Stamp>,
+    /// The fingerprint of the file's bytes when it was read.
+    contents: u64,
     read: ReadFile,
     body: Option<(Arc<Rendered>, Option<Arc<markdown::PlainText>>)>,
-}
-
-/// What tells a file changed without reading it.
-type Stamp = (std::time::SystemTime, u64);
-
-/// File systems record modification times in coarse ticks, so two writes in quick succession
-/// can leave the same time and length. A stamp is trusted only when the file was last modified
-/// well before it was taken; a file edited just now is simply read again next time.
-const STAMP_MARGIN: std::time::Duration = std::time::Duration::from_millis(100);
-
-fn stamp(path: &Path, taken_at: std::time::SystemTime) -> Option<Stamp> {
-    let metadata = std::fs::metadata(path).ok()?;
-    let modified = metadata.modified().ok()?;
-    let settled = taken_at.duration_since(modified).is_ok_and(|age| age > STAMP_MARGIN);
-    settled.then_some((modified, metadata.len()))
 }
 
 /// Reads `content/` into the site model, reporting every bad file at once.
@@ -148,36 +139,49 @@ pub fn load_cached(
     let started = std::time::Instant::now();
     let files = walk::walk(options.content_dir)?;
     tracing::trace!("walked in {} µs", started.elapsed().as_micros());
+    let tiers = crate::fingerprint::of(options.tiers.ids().collect::<Vec<_>>());
+    if cache.tiers != tiers {
+        *cache = Cache { tiers, ..Cache::default() };
+    }
     let present: std::collections::HashSet<&PathBuf> = files.markdown.iter().collect();
     cache.files.retain(|path, _| present.contains(path));
-    let taken_at = std::time::SystemTime::now();
-    let stamps: Vec<Option<Stamp>> = files
-        .markdown
-        .iter()
-        .map(|path| stamp(&options.content_dir.join(path), taken_at))
-        .collect();
-    let read: Vec<Result<ReadFile, Vec<Diagnostic>>> = files
+    // Files are told apart by their bytes, not their times: a time can stay the same across
+    // two saves (coarse clocks, `cp -p`), and reading is cheap next to parsing and rendering.
+    let read: Vec<(Option<u64>, Loading)> = files
         .markdown
         .par_iter()
-        .zip(&stamps)
-        .map(|(path, stamp)| match cache.files.get(path) {
-            Some(cached) if stamp.is_some() && cached.stamp == *stamp => Ok(cached.read.clone()),
-            _ => read_markdown(options, path),
+        .map(|path| {
+            let bytes = match std::fs::read(options.content_dir.join(path)) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let display = display_path(options.content_dir, path);
+                    let problem = Diagnostic::error(display, format!("cannot read the file: {e}"));
+                    return (None, Err(vec![problem]));
+                }
+            };
+            let contents = crate::fingerprint::of(&bytes[..]);
+            match cache.files.get(path) {
+                Some(cached) if cached.contents == contents => {
+                    (Some(contents), Ok(cached.read.clone()))
+                }
+                _ => (Some(contents), read_markdown(options, path, bytes)),
+            }
         })
         .collect();
-    for ((path, stamp), result) in files.markdown.iter().zip(&stamps).zip(&read) {
-        let unchanged = stamp.is_some() && cache.files.get(path).is_some_and(|c| c.stamp == *stamp);
-        match result {
-            Ok(_) if unchanged => {}
-            Ok(file) => {
-                let entry = CachedFile { stamp: *stamp, read: file.clone(), body: None };
+    for (path, (contents, result)) in files.markdown.iter().zip(&read) {
+        let unchanged = cache.files.get(path).is_some_and(|c| Some(c.contents) == *contents);
+        match (contents, result) {
+            (_, Ok(_)) if unchanged => {}
+            (Some(contents), Ok(file)) => {
+                let entry = CachedFile { contents: *contents, read: file.clone(), body: None };
                 cache.files.insert(path.clone(), entry);
             }
-            Err(_) => {
+            _ => {
                 cache.files.remove(path);
             }
         }
     }
+    let read: Vec<Loading> = read.into_iter().map(|(_, r)| r).collect();
     let mut problems = files.problems;
     let mut warnings = Vec::new();
     let mut good = Vec::new();
@@ -221,11 +225,12 @@ pub(crate) struct ReadFile {
     pub source: Source,
 }
 
-fn read_markdown(options: &LoadOptions<'_>, relative: &Path) -> Result<ReadFile, Vec<Diagnostic>> {
-    let path = options.content_dir.join(relative);
+fn read_markdown(
+    options: &LoadOptions<'_>,
+    relative: &Path,
+    bytes: Vec<u8>,
+) -> Result<ReadFile, Vec<Diagnostic>> {
     let display = display_path(options.content_dir, relative);
-    let bytes = std::fs::read(&path)
-        .map_err(|e| vec![Diagnostic::error(&display, format!("cannot read the file: {e}"))])?;
     let text = String::from_utf8(bytes).map_err(|e| vec![Diagnostic::not_utf8(&display, &e)])?;
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
     let split = split(&display, &text).map_err(|d| vec![d])?;

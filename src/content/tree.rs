@@ -33,10 +33,10 @@ pub(super) fn assemble(
     let (indexes, pages): (Vec<ReadFile>, Vec<ReadFile>) = files
         .into_iter()
         .partition(|f| is_section_index(&f.relative) || folder_indexes.contains(&f.relative));
-    let bundles: HashMap<PathBuf, ()> = pages
+    let bundles: HashSet<PathBuf> = pages
         .iter()
         .filter(|p| is_bundle_index(&p.relative))
-        .map(|p| (p.relative.parent().expect("bundle has a folder").to_path_buf(), ()))
+        .map(|p| p.relative.parent().expect("bundle has a folder").to_path_buf())
         .collect();
     builder.check_ambiguous_bundles(&indexes, &bundles);
     let mut indexes: HashMap<PathBuf, ReadFile> = indexes
@@ -105,7 +105,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn check_ambiguous_bundles(&mut self, indexes: &[ReadFile], bundles: &HashMap<PathBuf, ()>) {
+    fn check_ambiguous_bundles(&mut self, indexes: &[ReadFile], bundles: &HashSet<PathBuf>) {
         let mut seen = HashSet::new();
         for index in indexes {
             let dir = index.relative.parent().unwrap_or(Path::new(""));
@@ -116,7 +116,7 @@ impl Builder<'_> {
                         .with_help("keep `_index.md` for the section and rename `index.md`"),
                 );
             }
-            if bundles.contains_key(dir) {
+            if bundles.contains(dir) {
                 let path = display_path(self.options.content_dir, &dir.join("index.md"));
                 self.problems.push(
                     Diagnostic::error(
@@ -264,8 +264,7 @@ fn check_asset_folders(site: &super::Site, content_dir: &Path, problems: &mut Ve
         let folder = page.asset_folder();
         let other = claimed.insert(folder.clone(), &page.file);
         let is_section = !page.is_bundle() && section_dirs.contains(folder.as_path());
-        let rival =
-            other.map(Path::to_path_buf).or_else(|| is_section.then(|| folder.join("_index.md")));
+        let rival = other.map(Path::to_path_buf).or_else(|| is_section.then(|| folder.clone()));
         if let Some(rival) = rival {
             problems.push(
                 Diagnostic::error(

@@ -33,8 +33,10 @@ impl Inputs {
     /// [`Inputs::put_unhashed`] once it is known the file must be rendered.
     pub fn hash<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
         key.hash(&mut self.hasher);
-        // Serializing into a hasher cannot fail: it only writes bytes.
-        let _ = serde_json::to_writer(HashWriter(&mut self.hasher), value);
+        // Every context value is a struct or a map with text keys, which always serialize; a
+        // failure would leave part of a value out of the fingerprint, so it must not pass.
+        serde_json::to_writer(HashWriter(&mut self.hasher), value)
+            .expect("template context values serialize to JSON");
     }
 
     /// Puts a value whose inputs [`Inputs::hash`] or [`Inputs::mix`] already covered.

@@ -57,7 +57,7 @@ pub enum RenderError {
     #[error(
         "two files of tier `{tier}` want the path `{path}`{}\n  \
          help: give the page or file another name or `slug`",
-        match other { Some(other) => format!(" (one of them inside `{other}`)"), None => String::new() }
+        match other { Some(other) => format!(" (it clashes with `{other}`)"), None => String::new() }
     )]
     Conflict { tier: String, path: String, other: Option<String> },
     #[error(
@@ -115,8 +115,12 @@ fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError>
         path: path.to_string(),
         other: other.map(str::to_string),
     };
-    if let Some(pair) = sorted.windows(2).find(|pair| pair[0].path == pair[1].path) {
-        return Err(conflict(&pair[0].path, None));
+    // Paths that differ only in case are one file on case-insensitive file systems.
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for file in sorted {
+        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
+            return Err(conflict(&file.path, (other != file.path).then_some(other)));
+        }
     }
     // Most file systems allow names of at most 255 bytes.
     if let Some(file) = sorted.iter().find(|f| f.path.split('/').any(|part| part.len() > 255)) {

@@ -174,7 +174,6 @@ impl<'a> TierView<'a> {
         }
     }
 
-    /// Tags of visible pages, each with its visible pages, newest first.
     /// Tags of visible pages by URL slug, each with the name first seen and its visible pages,
     /// newest first. Names that make the same slug (`C++` and `c`) share one tag page.
     pub fn tags(&self) -> BTreeMap<String, (String, Vec<usize>)> {

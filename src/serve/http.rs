@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 
 use super::live::{Reload, Snapshot};
 use crate::markdown::escape;
@@ -32,6 +32,8 @@ pub struct AppState {
     pub reloads: broadcast::Sender<Reload>,
     /// Shown on the tier index.
     pub root: Arc<str>,
+    /// Becomes `true` when the server is stopping.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The preview's router; a function so tests can call it without a socket.
@@ -42,9 +44,13 @@ pub fn app(state: AppState) -> Router {
 async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.reloads.subscribe()).filter_map(|reload| {
-        // A page that fell behind missed some reloads: it reloads whatever they were.
-        let data = match reload.unwrap_or(Reload::Everything) {
+    // A page that fell behind missed some reloads: it reloads whatever they were.
+    let reloads = BroadcastStream::new(state.reloads.subscribe())
+        .map(|reload| Some(reload.unwrap_or(Reload::Everything)));
+    // The stream ends when the server stops, or an open page would keep it from stopping.
+    let stopping = WatchStream::new(state.stopping.clone()).filter(|stop| *stop).map(|_| None);
+    let stream = reloads.merge(stopping).take_while(Option::is_some).filter_map(|reload| {
+        let data = match reload? {
             Reload::Nothing => return None,
             Reload::Everything => serde_json::json!({ "reload": "*" }),
             Reload::Pages(pages) => serde_json::json!({ "reload": pages }),

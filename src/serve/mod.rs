@@ -86,7 +86,9 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let current = Arc::new(RwLock::new(live.snapshot()));
     let (reloads, _) = broadcast::channel(64);
     let root_name: Arc<str> = options.root.display().to_string().into();
-    let state = AppState { current: current.clone(), reloads: reloads.clone(), root: root_name };
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let state =
+        AppState { current: current.clone(), reloads: reloads.clone(), root: root_name, stopping };
     // Only the watcher's thread rebuilds; requests keep reading the previous snapshot meanwhile.
     let live = Mutex::new(live);
 
@@ -125,9 +127,10 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         open_browser(&url);
     }
     axum::serve(listener, http::app(state))
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("stopping");
+            let _ = stop.send(true);
         })
         .await
         .map_err(ServeError::Server)
