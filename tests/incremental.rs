@@ -108,6 +108,8 @@ fn every_edit_leaves_the_same_site_as_a_fresh_build() {
         "content/other/linker.md",
         "---\ntitle: Linker\n---\nSee [guide 4](../guides/g4.md).\n",
     );
+    let intro = "---\ntitle: Other\n---\nStart with [guide 5](../guides/g5.md).\n";
+    write(root, "content/other/_index.md", intro);
     write(root, "content/guides/renamed-away.md", "---\ntitle: Old name\n---\nOld.\n");
     write(root, "content/guides/deleted.md", "---\ntitle: Doomed\n---\nSoon gone.\n");
     let options =
@@ -167,6 +169,13 @@ fn every_edit_leaves_the_same_site_as_a_fresh_build() {
                     "content/guides/g4.md",
                     "---\ntitle: Guide 4\ntier: strategic\n---\nMine.\n",
                 )
+            }),
+        ),
+        (
+            "gate a page linked from a section intro",
+            Box::new(|r| {
+                let gated = "---\ntitle: Guide 5\ntier: active\n---\nFive.\n";
+                write(r, "content/guides/g5.md", gated)
             }),
         ),
         (

@@ -52,7 +52,7 @@ pub struct TagLink {
 }
 
 /// A page as it appears in a listing.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct PageSummary {
     pub title: String,
     pub url: String,
@@ -89,7 +89,7 @@ pub struct PageContext<'a> {
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct SectionContext<'a> {
     pub title: &'a str,
     pub description: Option<&'a str>,
@@ -101,7 +101,7 @@ pub struct SectionContext<'a> {
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct SubsectionSummary {
     pub title: String,
     pub url: String,

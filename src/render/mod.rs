@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use tera::Value;
 
 use crate::content::{Page, Site};
-use crate::markdown::Fill;
+use crate::markdown::{Fill, Node};
 pub use crate::output::{Contents, OutputFile};
 use crate::program::Program;
 use crate::site_url::BaseUrl;
@@ -147,7 +147,7 @@ struct Renderer<'a> {
     shared: Inputs,
     /// Each section's listing as a page's `section` sees it, built once per tier: building it
     /// per page made a section of n pages cost n² summaries.
-    page_sections: Vec<PageSection<'a>>,
+    page_sections: Vec<Option<PageSection<'a>>>,
 }
 
 /// A section as its pages' templates see it: hashed at once, made a tera value only when one
@@ -203,14 +203,16 @@ impl<'a> Renderer<'a> {
         };
         renderer.page_sections = (0..view.site.sections.len())
             .map(|id| {
-                let context = renderer.section_context(id, false);
-                let mut inputs = Inputs::new();
-                inputs.hash("section", &context);
-                PageSection {
-                    context,
-                    fingerprint: inputs.fingerprint(),
-                    value: Default::default(),
-                }
+                view.admits(Node::Section(id)).then(|| {
+                    let context = renderer.section_context(id);
+                    let mut inputs = Inputs::new();
+                    inputs.hash("section", &context);
+                    PageSection {
+                        context,
+                        fingerprint: inputs.fingerprint(),
+                        value: Default::default(),
+                    }
+                })
             })
             .collect();
         renderer
@@ -296,7 +298,7 @@ impl<'a> Renderer<'a> {
         inputs.hash("previous", &previous);
         inputs.hash("next", &next);
         inputs.hash("current", current);
-        let section = &self.page_sections[page.section];
+        let section = self.listing(page.section);
         inputs.mix(section.fingerprint);
         let template = page.meta.template.as_ref().map_or("page.html", |(t, _)| t.as_str());
         let fill = |inputs: &mut Inputs| {
@@ -341,7 +343,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn section_context(&self, id: usize, with_content: bool) -> SectionContext<'a> {
+    /// A section's listing without its intro, which [`Renderer::section`] fills in when needed.
+    fn section_context(&self, id: usize) -> SectionContext<'a> {
         let view = self.view;
         let section = &view.site.sections[id];
         SectionContext {
@@ -349,20 +352,37 @@ impl<'a> Renderer<'a> {
             description: section.meta.description.as_deref(),
             url: view.base.link(&section.path),
             path: &section.path,
-            content: if with_content { section.body.fill(view) } else { String::new() },
+            content: String::new(),
             pages: view.section_pages(id).map(|p| view.summary(p)).collect(),
             subsections: view.subsections(id).map(|s| view.subsection_summary(s)).collect(),
             extra: &section.meta.extra,
         }
     }
 
+    /// A visible section's listing, built once per tier.
+    fn listing(&self, id: usize) -> &PageSection<'a> {
+        self.page_sections[id].as_ref().expect("only visible sections are rendered or shown")
+    }
+
     fn section(&self, id: usize) -> Result<(OutputFile, u64), RenderError> {
         let view = self.view;
         let section = &view.site.sections[id];
+        let listing = self.listing(id);
         let mut inputs = self.inputs();
-        inputs.put("section", &self.section_context(id, true));
+        // The listing without its intro is fingerprinted already; the intro is fixed by its
+        // rendered markdown and how this tier fills its links.
+        inputs.mix(listing.fingerprint);
+        inputs.mix(section.body.fingerprint);
+        for (target, _) in section.body.targets_with_offsets() {
+            inputs.mix(view.url(target));
+        }
         inputs.put("current", view.top_level_path(id));
         inputs.put("breadcrumbs", &section.parent.map(|p| view.breadcrumbs(p)).unwrap_or_default());
+        let fill = |inputs: &mut Inputs| {
+            let mut context = listing.context.clone();
+            context.content = section.body.fill(view);
+            inputs.put_unhashed("section", &context);
+        };
         let (template, path) = match section.parent {
             None => (
                 section.meta.template.as_ref().map_or("home.html", |(t, _)| t.as_str()),
@@ -377,7 +397,7 @@ impl<'a> Renderer<'a> {
             Some(file) => format!("`content/{}`", file.display()),
             None => format!("the section `{}`", section.path),
         };
-        self.render(path, template, inputs, what)
+        self.finish(path, template, &mut inputs, fill, what)
     }
 
     fn tags(&self) -> Result<Vec<(OutputFile, u64)>, RenderError> {
