@@ -116,12 +116,54 @@ pub struct Cache {
     tiers: u64,
 }
 
+/// What the file system says about a file without reading it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// Inode change time and number: the kernel sets the change time on every write, rename
+    /// or time change, and no tool can set it back (`cp -p` and `rsync -t` keep only the
+    /// modification time).
+    changed: (i64, i64),
+    inode: u64,
+}
+
+/// How long after its last change a file's stamp is trusted. File systems keep times in
+/// ticks (up to 2 s on FAT), and two changes within one tick can leave the same stamp; a file
+/// changed more recently than this is read and compared byte for byte instead.
+const SETTLE_TIME: i64 = 3;
+
+/// The file's stamp, and whether it is old enough to be trusted.
+#[cfg(unix)]
+fn stamp(path: &Path, now: i64) -> Option<(Stamp, bool)> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(path).ok()?;
+    let stamp = Stamp {
+        len: metadata.len(),
+        modified: metadata.modified().ok(),
+        changed: (metadata.ctime(), metadata.ctime_nsec()),
+        inode: metadata.ino(),
+    };
+    Some((stamp, now - metadata.ctime() > SETTLE_TIME))
+}
+
+/// Without a change time the stamp cannot vouch for anything: files are always compared.
+#[cfg(not(unix))]
+fn stamp(_path: &Path, _now: i64) -> Option<(Stamp, bool)> {
+    None
+}
+
+/// A file's content fingerprint and, when it can vouch for them, its stamp.
+type Known = (u64, Option<Stamp>);
+
 /// A file read, or every problem with it.
 type Loading = Result<ReadFile, Vec<Diagnostic>>;
 
 struct CachedFile {
     /// The fingerprint of the file's bytes when it was read.
     contents: u64,
+    /// The file's stamp when it was read, if that stamp can vouch for the bytes later.
+    settled: Option<Stamp>,
     read: ReadFile,
     body: Option<(Arc<Rendered>, Option<Arc<markdown::PlainText>>)>,
 }
@@ -145,13 +187,25 @@ pub fn load_cached(
     }
     let present: std::collections::HashSet<&PathBuf> = files.markdown.iter().collect();
     cache.files.retain(|path, _| present.contains(path));
-    // Files are told apart by their bytes, not their times: a time can stay the same across
-    // two saves (coarse clocks, `cp -p`), and reading is cheap next to parsing and rendering.
-    let read: Vec<(Option<u64>, Loading)> = files
+    // A file is read again unless its settled stamp is unchanged; then its bytes decide, so a
+    // save that kept the stamp (coarse clocks) is still seen.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let read: Vec<(Option<Known>, Loading)> = files
         .markdown
         .par_iter()
         .map(|path| {
-            let bytes = match std::fs::read(options.content_dir.join(path)) {
+            let full = options.content_dir.join(path);
+            let stamp = stamp(&full, now);
+            let cached = cache.files.get(path);
+            if let (Some(cached), Some((stamp, _))) = (cached, stamp)
+                && cached.settled == Some(stamp)
+            {
+                return (Some((cached.contents, Some(stamp))), Ok(cached.read.clone()));
+            }
+            let settled = stamp.and_then(|(stamp, settled)| settled.then_some(stamp));
+            let bytes = match std::fs::read(&full) {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     let display = display_path(options.content_dir, path);
@@ -160,22 +214,28 @@ pub fn load_cached(
                 }
             };
             let contents = crate::fingerprint::of(&bytes[..]);
-            match cache.files.get(path) {
+            match cached {
                 Some(cached) if cached.contents == contents => {
-                    (Some(contents), Ok(cached.read.clone()))
+                    (Some((contents, settled)), Ok(cached.read.clone()))
                 }
-                _ => (Some(contents), read_markdown(options, path, bytes)),
+                _ => (Some((contents, settled)), read_markdown(options, path, bytes)),
             }
         })
         .collect();
-    for (path, (contents, result)) in files.markdown.iter().zip(&read) {
-        let unchanged = cache.files.get(path).is_some_and(|c| Some(c.contents) == *contents);
-        match (contents, result) {
-            (_, Ok(_)) if unchanged => {}
-            (Some(contents), Ok(file)) => {
-                let entry = CachedFile { contents: *contents, read: file.clone(), body: None };
-                cache.files.insert(path.clone(), entry);
-            }
+    for (path, (known, result)) in files.markdown.iter().zip(&read) {
+        match (known, result) {
+            (Some((contents, settled)), Ok(file)) => match cache.files.get_mut(path) {
+                Some(entry) if entry.contents == *contents => entry.settled = *settled,
+                _ => {
+                    let entry = CachedFile {
+                        contents: *contents,
+                        settled: *settled,
+                        read: file.clone(),
+                        body: None,
+                    };
+                    cache.files.insert(path.clone(), entry);
+                }
+            },
             _ => {
                 cache.files.remove(path);
             }
