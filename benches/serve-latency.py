@@ -71,13 +71,16 @@ def run(site: pathlib.Path, edits: int) -> None:
             with page.open("a") as f:
                 f.write(f"\n{marker}\n")
             served = event = None
-            while (served is None or event is None) and time.perf_counter() - start < 10:
-                if event is None and any(URL in e for e in events[seen:]):
+            # Wait for the event without loading the server, then fetch until the new bytes
+            # arrive: fetching a large page in a loop would take a core from the rebuild.
+            while event is None and time.perf_counter() - start < 10:
+                if any(URL in e for e in events[seen:]):
                     event = time.perf_counter() - start
-                if served is None and marker in get(port, URL):
+                else:
+                    time.sleep(0.0005)
+            while event is not None and served is None and time.perf_counter() - start < 10:
+                if marker in get(port, URL):
                     served = time.perf_counter() - start
-                # Poll gently: a busy loop would take a core from the rebuild it measures.
-                time.sleep(0.002)
             if served is None or event is None:
                 sys.exit(f"edit {n}: no reload within 10 s")
             to_event.append(event * 1000)

@@ -4,23 +4,32 @@
 //! it. A file whose fingerprint matches the previous render's is reused as it was; since the
 //! fingerprint sees every value the template can see, reuse is exact, not a guess.
 
-use std::hash::{Hash, Hasher};
-
-use crate::fingerprint;
+use std::hash::Hash;
 
 use serde::Serialize;
 use tera::{Context, Value};
 
+use crate::fingerprint;
+
 /// A context under construction and the fingerprint of its inputs.
+///
+/// Inputs are gathered as bytes and hashed once: hashing many small pieces one by one costs
+/// more than the bytes themselves.
 #[derive(Clone)]
 pub struct Inputs {
     context: Context,
-    hasher: fingerprint::Hasher,
+    bytes: Vec<u8>,
 }
 
 impl Inputs {
     pub fn new() -> Inputs {
-        Inputs { context: Context::new(), hasher: fingerprint::Hasher::new() }
+        Inputs { context: Context::new(), bytes: Vec::new() }
+    }
+
+    /// Starts from `base`'s context, with `base`'s fingerprint standing for its inputs.
+    pub fn extending(base: &Inputs) -> Inputs {
+        let bytes = base.fingerprint().to_le_bytes().to_vec();
+        Inputs { context: base.context.clone(), bytes }
     }
 
     /// Puts a value into the context and its serialized form into the fingerprint.
@@ -32,11 +41,13 @@ impl Inputs {
     /// Adds a value to the fingerprint only, for a context entry put in later with
     /// [`Inputs::put_unhashed`] once it is known the file must be rendered.
     pub fn hash<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        key.hash(&mut self.hasher);
+        self.bytes.extend_from_slice(key.as_bytes());
         // Every context value is a struct or a map with text keys, which always serialize; a
         // failure would leave part of a value out of the fingerprint, so it must not pass.
-        serde_json::to_writer(HashWriter(&mut self.hasher), value)
+        serde_json::to_writer(&mut self.bytes, value)
             .expect("template context values serialize to JSON");
+        // JSON ends each value unambiguously, so one value cannot run into the next key.
+        self.bytes.push(0);
     }
 
     /// Puts a value whose inputs [`Inputs::hash`] or [`Inputs::mix`] already covered.
@@ -51,28 +62,15 @@ impl Inputs {
 
     /// Adds something that decides the output without being in the context (the template).
     pub fn mix(&mut self, value: impl Hash) {
-        value.hash(&mut self.hasher);
+        self.bytes.extend_from_slice(&fingerprint::of(value).to_le_bytes());
     }
 
     pub fn fingerprint(&self) -> u64 {
-        self.hasher.finish()
+        xxhash_rust::xxh3::xxh3_64(&self.bytes)
     }
 
     pub fn context(&self) -> &Context {
         &self.context
-    }
-}
-
-struct HashWriter<'a>(&'a mut fingerprint::Hasher);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -219,7 +219,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn inputs(&self) -> Inputs {
-        self.shared.clone()
+        Inputs::extending(&self.shared)
     }
 
     /// Renders `template` for `path`, or reuses the previous render when its inputs match.
