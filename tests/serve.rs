@@ -1159,3 +1159,16 @@ fn ctrl_c_stops_the_server_even_with_a_page_listening() {
     let status = wait_or_kill(&mut server.child, "portico serve after Ctrl-C");
     assert!(status.success(), "serve did not stop cleanly: {status:?}\n{}", server.log());
 }
+
+#[test]
+fn a_rebuild_logs_new_warnings_once() {
+    let site = guides_site();
+    let server = Server::start(&site);
+    site.write("content/guides/alpha.md", page("Alpha", "", "See [gone](gone.md)."));
+    eventually("the broken link is reported", || {
+        check(server.log().contains("link to `gone.md` points to no page or file"), || server.log())
+    });
+    site.write("content/guides/alpha.md", page("Alpha", "", "Still [gone](gone.md), edited."));
+    eventually("the edit is served", || expect_text(&server, "/active/guides/alpha/", "edited"));
+    assert_eq!(server.log().matches("`gone.md` points to no page").count(), 1, "{}", server.log());
+}

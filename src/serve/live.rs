@@ -127,6 +127,8 @@ pub struct Live {
     outputs: Vec<TierOutput>,
     /// What the last load read and rendered, for the next one.
     cache: crate::content::Cache,
+    /// The warnings of the last good build, so a rebuild tells only of new ones.
+    warnings: std::collections::BTreeSet<String>,
 }
 
 impl Live {
@@ -136,6 +138,7 @@ impl Live {
             snapshot: Default::default(),
             outputs: Vec::new(),
             cache: Default::default(),
+            warnings: Default::default(),
         }
     }
 
@@ -189,7 +192,30 @@ impl Live {
             tiers.iter().map(|t| TierEntry { id: t.id.clone(), name: t.name.clone() }).collect();
         let outputs = build::render(&model, &tiers, Some(&self.options.base), &self.outputs)?;
         tracing::debug!("rendered in {} ms", started.elapsed().as_millis());
+        self.report_new_warnings(&model.warnings);
         Ok((entries, outputs))
+    }
+
+    /// Logs the warnings this build has that the last one did not, a few at most. A warning
+    /// is the same one while its file and message are, even if its line moved.
+    fn report_new_warnings(&mut self, warnings: &[crate::diagnostic::Diagnostic]) {
+        const SHOWN: usize = 10;
+        let now: std::collections::BTreeSet<String> =
+            warnings.iter().map(|w| format!("{}: {}", w.path.display(), w.message)).collect();
+        let new: Vec<&crate::diagnostic::Diagnostic> = warnings
+            .iter()
+            .filter(|w| !self.warnings.contains(&format!("{}: {}", w.path.display(), w.message)))
+            .collect();
+        for warning in new.iter().take(SHOWN) {
+            tracing::warn!("{}", warning.to_string().trim_start_matches("warning: "));
+        }
+        if new.len() > SHOWN {
+            tracing::warn!(
+                "{} more new warnings; `portico build` lists them all",
+                new.len() - SHOWN
+            );
+        }
+        self.warnings = now;
     }
 }
 
