@@ -251,11 +251,21 @@ fn check_targets(
 
 /// Whether `path` already is a file with exactly these contents.
 fn holds(path: &Path, contents: &Contents) -> bool {
-    let Ok(existing) = std::fs::read(path) else { return false };
+    bytes_of(contents).is_ok_and(|bytes| already_holds(path, &bytes))
+}
+
+/// The bytes a file is to hold, reading a copied file's source.
+fn bytes_of(contents: &Contents) -> Result<std::borrow::Cow<'_, [u8]>, OutputError> {
     match contents {
-        Contents::Bytes(bytes) => existing == **bytes,
-        Contents::Copy(source) => std::fs::read(source).is_ok_and(|b| b == existing),
+        Contents::Bytes(bytes) => Ok((&bytes[..]).into()),
+        Contents::Copy(source) => Ok(std::fs::read(source).map_err(io_error(source))?.into()),
     }
+}
+
+/// Whether `path` is a file with exactly these bytes (its length is checked before reading).
+fn already_holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Whether a folder between the output folder and `path` is a symbolic link: writing or
@@ -349,15 +359,8 @@ fn foreign_files(
 
 /// Writes a file unless it already holds these bytes; returns whether it wrote.
 fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputError> {
-    let bytes: std::borrow::Cow<'_, [u8]> = match contents {
-        Contents::Bytes(bytes) => (&bytes[..]).into(),
-        Contents::Copy(source) => std::fs::read(source).map_err(io_error(source))?.into(),
-    };
-    if let Ok(existing) = std::fs::metadata(path)
-        && existing.is_file()
-        && existing.len() == bytes.len() as u64
-        && std::fs::read(path).is_ok_and(|old| old == *bytes)
-    {
+    let bytes = bytes_of(contents)?;
+    if already_holds(path, &bytes) {
         return Ok(false);
     }
     let parent = path.parent().expect("output files live in a folder");

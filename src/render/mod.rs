@@ -438,19 +438,3 @@ impl<'a> Renderer<'a> {
         self.plain("sitemap.xml", "sitemap.xml", inputs)
     }
 }
-
-impl TierView<'_> {
-    /// The absolute URL of a target, when this tier can see it.
-    fn absolute_url(&self, target: &crate::markdown::Target) -> Option<String> {
-        self.admits(target.node).then(|| {
-            self.base.absolute(&format!("{}{}", self.site.path(target.node), target.suffix))
-        })
-    }
-}
-
-impl Fill for TierView<'_> {
-    fn url(&self, target: &crate::markdown::Target) -> Option<String> {
-        self.admits(target.node)
-            .then(|| self.base.link(&format!("{}{}", self.site.path(target.node), target.suffix)))
-    }
-}

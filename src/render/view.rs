@@ -7,7 +7,7 @@ use super::context::{
     section_description,
 };
 use crate::content::Site;
-use crate::markdown::Node;
+use crate::markdown::{Fill, Node, Target};
 use crate::output::{Contents, OutputFile};
 use crate::site_url::BaseUrl;
 use crate::tier::Tier;
@@ -224,4 +224,23 @@ impl<'a> TierView<'a> {
 pub fn tag_slug(name: &str) -> String {
     let slug = slug::slugify(name);
     if slug.is_empty() { "tag".to_string() } else { slug }
+}
+
+impl TierView<'_> {
+    /// The site path of a target, when this tier can see it.
+    fn target_path(&self, target: &Target) -> Option<String> {
+        self.admits(target.node)
+            .then(|| format!("{}{}", self.site.path(target.node), target.suffix))
+    }
+
+    /// The absolute URL of a target, when this tier can see it.
+    pub fn absolute_url(&self, target: &Target) -> Option<String> {
+        self.target_path(target).map(|path| self.base.absolute(&path))
+    }
+}
+
+impl Fill for TierView<'_> {
+    fn url(&self, target: &Target) -> Option<String> {
+        self.target_path(target).map(|path| self.base.link(&path))
+    }
 }
