@@ -24,10 +24,42 @@ pub struct Program {
     pub intake_url: Option<String>,
     /// Hours within which the firm acknowledges a referral.
     pub response_sla_hours: u32,
+    pub intake: IntakeSettings,
     pub commission: Vec<CommissionBand>,
     pub theme: String,
     pub tiers: Tiers,
     pub partners: Vec<Partner>,
+}
+
+/// How `portico intake` treats referrals: who may post them, how long a registration protects
+/// the first partner, and where notifications go.
+#[derive(Debug, Clone)]
+pub struct IntakeSettings {
+    /// Web origins besides the program's and tiers' own that may post referrals.
+    pub extra_origins: Vec<BaseUrl>,
+    /// Hours during which a client registered by one partner flags later referrals of it.
+    pub protection_window_hours: u32,
+    pub webhook: Option<WebhookSettings>,
+    pub email: Option<EmailSettings>,
+}
+
+/// A signed webhook called for each new referral and status change.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub url: String,
+    /// The environment variable holding the signing secret; secrets never live in git.
+    pub secret_env: String,
+    /// Whether the payload carries the client's and referrer's personal data or only ids.
+    pub personal_data: bool,
+}
+
+/// An email to the partner manager for each new referral.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    pub to: String,
+    pub from: String,
+    /// The environment variable holding the SMTP URL, such as `smtps://user:pass@host`.
+    pub smtp_env: String,
 }
 
 /// One row of the yearly commission schedule, e.g. 4–10 won referrals earn 15 %.
@@ -83,6 +115,41 @@ struct RawProgram {
     commission: Vec<RawBand>,
     #[serde(default)]
     theme: Option<String>,
+    #[serde(default)]
+    intake: RawIntake,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawIntake {
+    #[serde(default)]
+    origins: Vec<Spanned<String>>,
+    #[serde(default)]
+    protection_window: Option<Spanned<String>>,
+    #[serde(default)]
+    webhook: Option<RawWebhook>,
+    #[serde(default)]
+    email: Option<RawEmail>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: Spanned<String>,
+    #[serde(default)]
+    secret_env: Option<String>,
+    #[serde(default)]
+    personal_data: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmail {
+    #[serde(default)]
+    to: Option<String>,
+    from: String,
+    #[serde(default)]
+    smtp_env: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -159,9 +226,10 @@ impl Validator<'_> {
             u.value.clone()
         });
         let response_sla_hours = match &raw.program.response_sla {
-            Some(sla) => self.sla(sla),
+            Some(sla) => self.duration_hours(sla),
             None => 24,
         };
+        let intake = self.intake(&raw.program.intake, &raw.program.contact);
         let commission = raw.program.commission.iter().filter_map(|b| self.band(b)).collect();
         let tiers = self.tiers(raw.tiers);
         let partners = self.partners(raw.partners, &tiers);
@@ -174,6 +242,7 @@ impl Validator<'_> {
             contact: raw.program.contact,
             intake_url,
             response_sla_hours,
+            intake,
             commission,
             theme: raw.program.theme.unwrap_or_else(|| "default".to_string()),
             tiers,
@@ -194,7 +263,29 @@ impl Validator<'_> {
         }
     }
 
-    fn sla(&mut self, sla: &Spanned<String>) -> u32 {
+    fn intake(&mut self, raw: &RawIntake, contact: &str) -> IntakeSettings {
+        let extra_origins = raw.origins.iter().filter_map(|origin| self.url(origin)).collect();
+        let protection_window_hours = match &raw.protection_window {
+            Some(window) => self.duration_hours(window),
+            None => 90 * 24,
+        };
+        let webhook = raw.webhook.as_ref().map(|hook| {
+            self.url(&hook.url);
+            WebhookSettings {
+                url: hook.url.value.clone(),
+                secret_env: hook.secret_env.clone().unwrap_or("PORTICO_WEBHOOK_SECRET".into()),
+                personal_data: hook.personal_data,
+            }
+        });
+        let email = raw.email.as_ref().map(|email| EmailSettings {
+            to: email.to.clone().unwrap_or_else(|| contact.to_string()),
+            from: email.from.clone(),
+            smtp_env: email.smtp_env.clone().unwrap_or("PORTICO_SMTP_URL".into()),
+        });
+        IntakeSettings { extra_origins, protection_window_hours, webhook, email }
+    }
+
+    fn duration_hours(&mut self, sla: &Spanned<String>) -> u32 {
         let text = sla.value.trim();
         let parsed = if let Some(hours) = text.strip_suffix('h') {
             hours.trim().parse::<u32>().ok()
@@ -390,5 +481,33 @@ mod tests {
         let program = parse(Path::new("partners.yaml"), &text).unwrap();
         assert_eq!(program.commission[0].max_referrals, Some(3));
         assert_eq!(program.commission[1].max_referrals, None);
+    }
+
+    #[test]
+    fn reads_intake_settings_with_defaults() {
+        let program = parse(Path::new("partners.yaml"), MINIMAL).unwrap();
+        assert_eq!(program.intake.protection_window_hours, 90 * 24);
+        assert!(program.intake.webhook.is_none());
+        let text = MINIMAL.replace(
+            "  contact: a@p.example\n",
+            "  contact: a@p.example\n  intake:\n    protection_window: 30d\n    webhook:\n      url: https://hooks.p.example/x\n    email:\n      from: bot@p.example\n",
+        );
+        let program = parse(Path::new("partners.yaml"), &text).unwrap();
+        assert_eq!(program.intake.protection_window_hours, 30 * 24);
+        let webhook = program.intake.webhook.unwrap();
+        assert_eq!(webhook.secret_env, "PORTICO_WEBHOOK_SECRET");
+        assert!(!webhook.personal_data);
+        assert_eq!(program.intake.email.unwrap().to, "a@p.example");
+    }
+
+    #[test]
+    fn errors_on_a_bad_protection_window() {
+        let text = MINIMAL.replace(
+            "  contact: a@p.example\n",
+            "  contact: a@p.example\n  intake:\n    protection_window: soon\n",
+        );
+        let problems = parse(Path::new("partners.yaml"), &text).unwrap_err();
+        assert_eq!(problems[0].message, "`soon` is not a duration");
+        assert_eq!(problems[0].location(), "partners.yaml:6:24");
     }
 }

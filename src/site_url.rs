@@ -39,6 +39,15 @@ impl BaseUrl {
         }
     }
 
+    /// The web origin browsers send in an `Origin` header for pages of this site, such as
+    /// `https://partners.example.com` (host lowercased, default port dropped).
+    pub fn web_origin(&self) -> String {
+        match url::Url::parse(&self.origin) {
+            Ok(url) => url.origin().ascii_serialization(),
+            Err(_) => self.origin.to_ascii_lowercase(),
+        }
+    }
+
     /// The path under which the site is served, such as `/` or `/partners/active/`.
     pub fn path(&self) -> &str {
         &self.path

@@ -5,6 +5,8 @@
 // Each test binary uses a different part of this helper.
 #![allow(dead_code)]
 
+pub mod intake;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,281 @@
+//! The intake's HTTP face: the router, and how each outcome is answered to a plain HTML form
+//! and to a JavaScript caller.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::sync::Notify;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use super::config::{BODY_LIMIT, IntakeConfig, THANKS_PATH};
+use super::guard::{self, Limiter, Refusal};
+use super::pages::{self, Pages};
+use super::store::{NewReferral, Receipt, Store, Submitted, Token};
+use super::submission::{self, FieldErrors, Malformed, Posted};
+
+/// Everything the handlers share.
+pub struct Intake {
+    pub config: IntakeConfig,
+    pub store: Arc<dyn Store>,
+    pub pages: Pages,
+    pub limiter: Arc<Limiter>,
+    /// Woken when a new notification is queued.
+    pub outbox: Arc<Notify>,
+}
+
+/// The service's routes with every defence in place; tests call it without a socket.
+pub fn app(intake: Arc<Intake>) -> Router {
+    let origins = intake.config.origins.iter().filter_map(|o| HeaderValue::from_str(o).ok());
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, IDEMPOTENCY_KEY])
+        .expose_headers([header::LOCATION, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600));
+    let timeout = intake.config.limits.request_timeout;
+    Router::new()
+        .route("/referrals", post(submit))
+        .route("/referrals/{token}", get(track))
+        .route("/health", get(|| async { "ok\n" }))
+        .layer(middleware::from_fn_with_state(Arc::clone(&intake), guard))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(cors)
+        .with_state(intake)
+}
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// How the caller wants its answer: a page for a browser's form post, JSON for `fetch`.
+#[derive(Clone, Copy, PartialEq)]
+enum Wants {
+    Page,
+    Json,
+}
+
+impl Wants {
+    fn of(headers: &HeaderMap) -> Wants {
+        let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let accept = text(header::ACCEPT);
+        let json_first = accept.split(',').next().is_some_and(|a| a.trim().starts_with("application/json"));
+        if is_json(text(header::CONTENT_TYPE)) || json_first {
+            Wants::Json
+        } else {
+            Wants::Page
+        }
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// Refuses posts from other sites and clients over their allowance, and sets the headers
+/// every answer carries.
+async fn guard(State(intake): State<Arc<Intake>>, request: Request, next: Next) -> Response {
+    let is_post = request.method() == Method::POST;
+    let wants = Wants::of(request.headers());
+    let client = guard::client_address(&request, &intake.config);
+    let refused = if is_post { guard::check_origin(request.headers(), &intake.config) } else { Ok(()) }
+        .and_then(|()| intake.limiter.admit(client, is_post));
+    let mut response = match refused {
+        Ok(()) => next.run(request).await,
+        Err(Refusal::Origin) => {
+            tracing::info!("refused a post from an origin outside the portal");
+            problem(&intake, wants, StatusCode::FORBIDDEN, "Not from the portal",
+                "referrals are accepted only from the partner portal's own pages")
+        }
+        Err(Refusal::TooMany(wait)) => {
+            let seconds = wait.as_secs() + 1;
+            let mut response = problem(&intake, wants, StatusCode::TOO_MANY_REQUESTS, "Too many requests",
+                &format!("too many requests from your address; try again in {seconds} seconds"));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Tracking pages carry their token in the address; no link may pass it on.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+async fn submit(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Body) -> Response {
+    let wants = Wants::of(&headers);
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let parse: fn(&[u8]) -> Result<Posted, Malformed> = match essence.as_str() {
+        "application/x-www-form-urlencoded" if utf8_charset(content_type) => Posted::from_form,
+        "application/json" => Posted::from_json,
+        _ => {
+            return problem(&intake, wants, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported format",
+                "send the referral as application/x-www-form-urlencoded or application/json (UTF-8)");
+        }
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let bytes = match declared {
+        Some(length) if length > BODY_LIMIT => None,
+        _ => axum::body::to_bytes(body, BODY_LIMIT).await.ok(),
+    };
+    let Some(bytes) = bytes else {
+        return problem(&intake, wants, StatusCode::PAYLOAD_TOO_LARGE, "Too large",
+            &format!("the referral is larger than {} KiB; shorten the longest answers", BODY_LIMIT / 1024));
+    };
+    let posted = match parse(&bytes) {
+        Ok(posted) => posted,
+        Err(malformed) => {
+            return problem(&intake, wants, StatusCode::BAD_REQUEST, "Malformed referral", &malformed.to_string());
+        }
+    };
+    if posted.is_spam() {
+        return spam(&intake, wants).await;
+    }
+    let submission = match submission::validate(&posted, |id| intake.config.partners.contains_key(id)) {
+        Ok(submission) => submission,
+        Err(errors) => return invalid(&intake, wants, &posted, &errors),
+    };
+    let header_key = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let partner_id = submission.partner_id.clone();
+    let referral = NewReferral {
+        partner_id: submission.partner_id,
+        fields: submission.fields,
+        idempotency_key: submission.idempotency_key.or(header_key.filter(|k| k.len() <= 128)),
+        token: Token::generate(),
+    };
+    match intake.store.submit(referral).await {
+        Ok(Submitted::Stored(receipt)) => {
+            tracing::info!(referral = receipt.id, partner = %partner_id, duplicate_of = ?receipt.duplicate_of, "referral stored");
+            intake.outbox.notify_one();
+            received(&intake, wants, &partner_id, &receipt)
+        }
+        Ok(Submitted::Replayed(receipt)) => {
+            tracing::info!(referral = receipt.id, "a retry of a stored referral answered again");
+            received(&intake, wants, &partner_id, &receipt)
+        }
+        Ok(Submitted::KeyReused) => {
+            let mut errors = FieldErrors::default();
+            errors.0.insert("idempotency_key".into(),
+                "already used for a different referral; reload the form and submit again".into());
+            invalid(&intake, wants, &posted, &errors)
+        }
+        Err(e) => {
+            tracing::error!("a referral was not stored: {e}");
+            let mut response = problem(&intake, wants, StatusCode::SERVICE_UNAVAILABLE, "Not stored",
+                "your referral was not stored; please submit it again in a minute");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            response
+        }
+    }
+}
+
+fn utf8_charset(content_type: &str) -> bool {
+    content_type.split(';').skip(1).all(|param| match param.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        }
+        _ => true,
+    })
+}
+
+/// The answer to a stored referral: 201 with its tracking link for JSON callers, a 303 to the
+/// portal's thank-you page for a form post.
+fn received(intake: &Intake, wants: Wants, partner_id: &str, receipt: &Receipt) -> Response {
+    let tracking = intake.config.tracking_url(receipt.token.as_str());
+    match wants {
+        Wants::Json => {
+            let body = json!({
+                "id": receipt.id,
+                "status": "submitted",
+                "submitted_at": receipt.submitted_at,
+                "tracking_url": tracking,
+            });
+            (StatusCode::CREATED, [(header::LOCATION, tracking)], axum::Json(body)).into_response()
+        }
+        Wants::Page => {
+            let portal = intake.config.portal_of(Some(partner_id));
+            let thanks = format!("{}?tracking={}", portal.absolute(THANKS_PATH), encode_query(&tracking));
+            (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response()
+        }
+    }
+}
+
+/// A bot filled in the honeypot or left it out: it is told what a person would be told, and
+/// nothing is stored.
+async fn spam(intake: &Intake, wants: Wants) -> Response {
+    if let Err(e) = intake.store.count_spam().await {
+        tracing::warn!("cannot count a spam submission: {e}");
+    }
+    tracing::info!("a submission tripped the spam trap; nothing stored");
+    let mut number = [0u8; 2];
+    getrandom::fill(&mut number).expect("the operating system provides random bytes");
+    let decoy = Receipt {
+        id: i64::from(u16::from_le_bytes(number)) + 1,
+        token: Token::generate(),
+        submitted_at: jiff::Timestamp::now(),
+        duplicate_of: None,
+    };
+    let partner = intake.config.partners.keys().next().map_or("", String::as_str);
+    received(intake, wants, partner, &decoy)
+}
+
+fn invalid(intake: &Intake, wants: Wants, posted: &Posted, errors: &FieldErrors) -> Response {
+    match wants {
+        Wants::Json => {
+            let body = json!({ "error": "some fields need fixing", "fields": errors });
+            (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+        }
+        Wants::Page => {
+            let page = intake.pages.retry(&intake.config, &posted.values(), &errors.0);
+            (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()
+        }
+    }
+}
+
+fn problem(intake: &Intake, wants: Wants, status: StatusCode, title: &str, message: &str) -> Response {
+    match wants {
+        Wants::Json => (status, axum::Json(json!({ "error": message }))).into_response(),
+        Wants::Page => (status, Html(intake.pages.notice(&intake.config, title, message))).into_response(),
+    }
+}
+
+async fn track(State(intake): State<Arc<Intake>>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let wants = Wants::of(&headers);
+    let found = match Token::parse(&token) {
+        Some(token) => intake.store.track(&token).await,
+        None => Ok(None),
+    };
+    match found {
+        Ok(Some(referral)) => match wants {
+            Wants::Json => axum::Json(pages::tracking_json(&intake.config, &referral)).into_response(),
+            Wants::Page => Html(intake.pages.tracking(&intake.config, &referral)).into_response(),
+        },
+        Ok(None) => problem(&intake, wants, StatusCode::NOT_FOUND, "No such referral",
+            "no referral has this tracking link; check that the whole link was copied"),
+        Err(e) => {
+            tracing::error!("cannot read a referral: {e}");
+            problem(&intake, wants, StatusCode::SERVICE_UNAVAILABLE, "Try again",
+                "the referral cannot be shown right now; try again in a minute")
+        }
+    }
+}
+
+/// Percent-encodes a URL for use as one query value.
+fn encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

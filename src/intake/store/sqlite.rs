@@ -1,0 +1,566 @@
+//! The SQLite store: one file in WAL mode, every commit synced before it is answered.
+//!
+//! All writes go through one writer thread that commits whatever has queued up as one
+//! transaction (group commit): under load one fsync covers many referrals, and no caller hears
+//! back before the commit that holds its write. Each write runs in its own savepoint, so one
+//! failing write does not undo the others in its batch. Reads use a small pool of connections.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use subtle::ConstantTimeEq;
+use tokio::sync::{mpsc, oneshot};
+
+use super::schema;
+use super::{
+    Attempt, Channel, Delivery, Event, Filter, LoggedAttempt, NewReferral, Receipt, Referral,
+    ReferralFields, StatusChange, Store, StoreError, Submitted, Token,
+};
+use crate::intake::status::Status;
+
+/// Writes queued beyond this wait for the next commit.
+const MAX_BATCH: usize = 512;
+
+/// What the store needs from `partners.yaml`.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub protection_window_hours: u32,
+    /// Where each new referral and status change is announced.
+    pub channels: Vec<Channel>,
+}
+
+type Work = Box<dyn FnOnce(&mut Transaction<'_>, Timestamp) -> Finish + Send>;
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+pub struct SqliteStore {
+    jobs: Option<mpsc::Sender<Work>>,
+    writer: Option<JoinHandle<()>>,
+    readers: Arc<Readers>,
+    settings: Arc<StoreSettings>,
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if need be) and migrates the database at `path`.
+    pub fn open(path: &Path, settings: StoreSettings) -> Result<SqliteStore, StoreError> {
+        let mut conn = connect(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        schema::migrate(&mut conn, &path.display().to_string())?;
+        let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        let writer = std::thread::Builder::new()
+            .name("referral-writer".into())
+            .spawn(move || write_loop(conn, queue))
+            .map_err(|e| StoreError::Commit(format!("cannot start the writer thread: {e}")))?;
+        Ok(SqliteStore {
+            jobs: Some(jobs),
+            writer: Some(writer),
+            readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Runs `work` in the writer thread and answers once its batch is committed.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection, Timestamp) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let job: Work = Box::new(move |tx, now| {
+            let outcome = in_savepoint(tx, |conn| work(conn, now));
+            Box::new(move |committed| {
+                let result = match committed {
+                    Ok(()) => outcome,
+                    Err(reason) => Err(StoreError::Commit(reason)),
+                };
+                let _ = answer.send(result);
+            })
+        });
+        let jobs = self.jobs.as_ref().ok_or(StoreError::Closed)?;
+        jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+        answered.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            let idle = readers.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let conn = match idle {
+                Some(conn) => conn,
+                None => connect(&readers.path)?,
+            };
+            let result = work(&conn);
+            readers.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl Drop for SqliteStore {
+    /// Lets the writer finish what is queued, so a shutdown loses nothing it acknowledged.
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    // FULL makes every WAL commit reach the disk before it returns: durable, not just atomic.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn write_loop(mut conn: Connection, mut queue: mpsc::Receiver<Work>) {
+    let mut last = Timestamp::UNIX_EPOCH;
+    while let Some(first) = queue.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        // Server time never runs backwards between referrals, so the first registration by
+        // time is also the first by id. Milliseconds are what the database keeps.
+        last = last.max(at(Timestamp::now().as_millisecond()));
+        commit_batch(&mut conn, batch, last);
+    }
+}
+
+fn commit_batch(conn: &mut Connection, batch: Vec<Work>, now: Timestamp) {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            // Dropping the jobs drops their answer channels: every caller hears of a failure.
+            tracing::error!("cannot start a transaction for {} writes: {e}", batch.len());
+            return;
+        }
+    };
+    let finishes: Vec<Finish> = batch.into_iter().map(|job| job(&mut tx, now)).collect();
+    let committed = tx.commit().map_err(|e| e.to_string());
+    if let Err(reason) = &committed {
+        tracing::error!("a commit of {} writes failed: {reason}", finishes.len());
+    }
+    for finish in finishes {
+        finish(committed.clone());
+    }
+}
+
+fn in_savepoint<T>(
+    tx: &mut Transaction<'_>,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let savepoint = tx.savepoint()?;
+    let value = work(&savepoint)?;
+    savepoint.commit()?;
+    Ok(value)
+}
+
+fn ms(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn status_of(text: &str) -> Status {
+    text.parse().unwrap_or(Status::Submitted)
+}
+
+const REFERRAL_COLUMNS: &str = "id, partner_id, token, status, submitted_at, acknowledged_at, \
+    duplicate_of, referrer_name, referrer_email, client_org, client_domain, client_contact_name, \
+    client_contact_email, client_contact_phone, challenge, context, promises, involvement, \
+    client_consent";
+
+fn referral_from_row(row: &Row<'_>) -> rusqlite::Result<Referral> {
+    Ok(Referral {
+        id: row.get(0)?,
+        partner_id: row.get(1)?,
+        token: row.get(2)?,
+        status: status_of(&row.get::<_, String>(3)?),
+        submitted_at: at(row.get(4)?),
+        acknowledged_at: row.get::<_, Option<i64>>(5)?.map(at),
+        duplicate_of: row.get(6)?,
+        fields: ReferralFields {
+            referrer_name: row.get(7)?,
+            referrer_email: row.get(8)?,
+            client_org: row.get(9)?,
+            client_domain: row.get(10)?,
+            client_contact_name: row.get(11)?,
+            client_contact_email: row.get(12)?,
+            client_contact_phone: row.get(13)?,
+            challenge: row.get(14)?,
+            context: row.get(15)?,
+            promises: row.get(16)?,
+            involvement: row.get(17)?,
+            client_consent: row.get(18)?,
+        },
+        history: Vec::new(),
+    })
+}
+
+fn with_history(conn: &Connection, mut referral: Referral) -> Result<Referral, StoreError> {
+    let mut query = conn.prepare_cached(
+        "SELECT at, status, author, partner_note, internal_note FROM events \
+         WHERE referral_id = ?1 ORDER BY id",
+    )?;
+    let rows = query.query_map([referral.id], |row| {
+        Ok(Event {
+            at: at(row.get(0)?),
+            status: status_of(&row.get::<_, String>(1)?),
+            author: row.get(2)?,
+            partner_note: row.get(3)?,
+            internal_note: row.get(4)?,
+        })
+    })?;
+    referral.history = rows.collect::<Result<_, _>>()?;
+    Ok(referral)
+}
+
+fn load(conn: &Connection, id: i64) -> Result<Referral, StoreError> {
+    let sql = format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE id = ?1");
+    let referral = conn.prepare_cached(&sql)?.query_row([id], referral_from_row).optional()?;
+    with_history(conn, referral.ok_or(StoreError::NotFound(id))?)
+}
+
+fn record_event(conn: &Connection, id: i64, now: Timestamp, event: &Event) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (referral_id, at, status, author, partner_note, internal_note) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        id,
+        ms(now),
+        event.status.as_str(),
+        event.author,
+        event.partner_note,
+        event.internal_note
+    ])?;
+    Ok(())
+}
+
+fn queue_notices(
+    conn: &Connection,
+    settings: &StoreSettings,
+    id: i64,
+    event: &str,
+    status: Status,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO outbox (referral_id, channel, event, status, created_at, next_attempt_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?;
+    for channel in &settings.channels {
+        insert.execute(params![id, channel.as_str(), event, status.as_str(), ms(now)])?;
+    }
+    Ok(())
+}
+
+fn submit(
+    conn: &Connection,
+    settings: &StoreSettings,
+    new: NewReferral,
+    now: Timestamp,
+) -> Result<Submitted, StoreError> {
+    let digest = new.fields.digest(&new.partner_id);
+    if let Some(key) = &new.idempotency_key {
+        let earlier = conn
+            .prepare_cached(
+                "SELECT id, token, submitted_at, duplicate_of, digest FROM referrals \
+                 WHERE partner_id = ?1 AND idempotency_key = ?2",
+            )?
+            .query_row(params![new.partner_id, key], |row| {
+                let receipt = Receipt {
+                    id: row.get(0)?,
+                    token: Token(row.get(1)?),
+                    submitted_at: at(row.get(2)?),
+                    duplicate_of: row.get(3)?,
+                };
+                Ok((receipt, row.get::<_, Vec<u8>>(4)?))
+            })
+            .optional()?;
+        if let Some((receipt, earlier_digest)) = earlier {
+            let same = bool::from(earlier_digest.as_slice().ct_eq(digest.as_slice()));
+            return Ok(if same { Submitted::Replayed(receipt) } else { Submitted::KeyReused });
+        }
+    }
+    let window_start = now.as_millisecond() - i64::from(settings.protection_window_hours) * 3_600_000;
+    let duplicate_of: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM referrals WHERE partner_id <> ?1 AND submitted_at >= ?2 \
+             AND (client_domain = ?3 OR lower(client_contact_email) = lower(?4)) \
+             ORDER BY submitted_at, id LIMIT 1",
+        )?
+        .query_row(
+            params![
+                new.partner_id,
+                window_start,
+                new.fields.client_domain,
+                new.fields.client_contact_email
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let f = &new.fields;
+    conn.prepare_cached(
+        "INSERT INTO referrals (token, token_key, partner_id, submitted_at, status, duplicate_of, \
+         idempotency_key, digest, referrer_name, referrer_email, client_org, client_domain, \
+         client_contact_name, client_contact_email, client_contact_phone, challenge, context, \
+         promises, involvement, client_consent) \
+         VALUES (?1, ?2, ?3, ?4, 'submitted', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
+         ?16, ?17, ?18, ?19)",
+    )?
+    .execute(params![
+        new.token.as_str(),
+        new.token.lookup_key(),
+        new.partner_id,
+        ms(now),
+        duplicate_of,
+        new.idempotency_key,
+        digest,
+        f.referrer_name,
+        f.referrer_email,
+        f.client_org,
+        f.client_domain,
+        f.client_contact_name,
+        f.client_contact_email,
+        f.client_contact_phone,
+        f.challenge,
+        f.context,
+        f.promises,
+        f.involvement,
+        f.client_consent,
+    ])?;
+    let id = conn.last_insert_rowid();
+    let event = Event {
+        at: now,
+        status: Status::Submitted,
+        author: format!("partner {}", new.partner_id),
+        partner_note: None,
+        internal_note: duplicate_of.map(|earlier| {
+            format!("possible duplicate of #{earlier}, registered earlier by another partner")
+        }),
+    };
+    record_event(conn, id, now, &event)?;
+    queue_notices(conn, settings, id, "referral.submitted", Status::Submitted, now)?;
+    Ok(Submitted::Stored(Receipt { id, token: new.token, submitted_at: now, duplicate_of }))
+}
+
+fn change_status(
+    conn: &Connection,
+    settings: &StoreSettings,
+    id: i64,
+    change: StatusChange,
+    now: Timestamp,
+) -> Result<Referral, StoreError> {
+    let current: String = conn
+        .query_row("SELECT status FROM referrals WHERE id = ?1", [id], |row| row.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound(id))?;
+    let from = status_of(&current);
+    if !change.force && !from.can_move_to(change.status) {
+        return Err(StoreError::Transition { id, from, to: change.status });
+    }
+    conn.execute(
+        "UPDATE referrals SET status = ?2, \
+         acknowledged_at = coalesce(acknowledged_at, CASE WHEN ?2 <> 'submitted' THEN ?3 END) \
+         WHERE id = ?1",
+        params![id, change.status.as_str(), ms(now)],
+    )?;
+    let event = Event {
+        at: now,
+        status: change.status,
+        author: change.author,
+        partner_note: change.partner_note,
+        internal_note: change.internal_note,
+    };
+    record_event(conn, id, now, &event)?;
+    queue_notices(conn, settings, id, "referral.status_changed", change.status, now)?;
+    load(conn, id)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn submit(&self, referral: NewReferral) -> Result<Submitted, StoreError> {
+        let settings = Arc::clone(&self.settings);
+        self.write(move |conn, now| submit(conn, &settings, referral, now)).await
+    }
+
+    async fn count_spam(&self) -> Result<(), StoreError> {
+        self.write(|conn, now| {
+            let day = now.strftime("%Y-%m-%d").to_string();
+            conn.prepare_cached(
+                "INSERT INTO spam (day, count) VALUES (?1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET count = count + 1",
+            )?
+            .execute([day])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn spam_count(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            let total: i64 =
+                conn.query_row("SELECT coalesce(sum(count), 0) FROM spam", [], |row| row.get(0))?;
+            Ok(total as u64)
+        })
+        .await
+    }
+
+    async fn track(&self, token: &Token) -> Result<Option<Referral>, StoreError> {
+        let token = token.clone();
+        self.read(move |conn| {
+            let sql = format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE token_key = ?1");
+            let found = conn
+                .prepare_cached(&sql)?
+                .query_row([token.lookup_key()], referral_from_row)
+                .optional()?;
+            match found {
+                Some(referral)
+                    if bool::from(referral.token.as_bytes().ct_eq(token.as_str().as_bytes())) =>
+                {
+                    Ok(Some(with_history(conn, referral)?))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn referral(&self, id: i64) -> Result<Referral, StoreError> {
+        self.read(move |conn| load(conn, id)).await
+    }
+
+    async fn list(&self, filter: &Filter) -> Result<Vec<Referral>, StoreError> {
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {REFERRAL_COLUMNS} FROM referrals \
+                 WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR status = ?2) \
+                 ORDER BY submitted_at, id"
+            );
+            let mut query = conn.prepare(&sql)?;
+            let status = filter.status.map(Status::as_str);
+            let rows = query.query_map(params![filter.partner, status], referral_from_row)?;
+            let referrals = rows.collect::<Result<Vec<_>, _>>()?;
+            referrals.into_iter().map(|r| with_history(conn, r)).collect()
+        })
+        .await
+    }
+
+    async fn change_status(&self, id: i64, change: StatusChange) -> Result<Referral, StoreError> {
+        let settings = Arc::clone(&self.settings);
+        self.write(move |conn, now| change_status(conn, &settings, id, change, now)).await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(
+                "SELECT id, referral_id, channel, event, status, created_at, attempts \
+                 FROM outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+            )?;
+            let rows = query.query_map(params![ms(now), limit as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, u32>(6)?,
+                ))
+            })?;
+            let mut due = Vec::new();
+            for row in rows {
+                let (id, referral, channel, event, status, created_at, attempts) = row?;
+                let Some(channel) = Channel::parse(&channel) else { continue };
+                due.push(Delivery {
+                    id,
+                    channel,
+                    event,
+                    status: status_of(&status),
+                    created_at: at(created_at),
+                    attempts,
+                    referral: load(conn, referral)?,
+                });
+            }
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn next_delivery_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.read(|conn| {
+            let next: Option<i64> =
+                conn.query_row("SELECT min(next_attempt_at) FROM outbox", [], |row| row.get(0))?;
+            Ok(next.map(at))
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, delivery: i64, attempt: Attempt) -> Result<(), StoreError> {
+        self.write(move |conn, now| {
+            let (outcome, detail, next, delivered) = match &attempt {
+                Attempt::Delivered { detail } => ("delivered", detail, None, Some(ms(now))),
+                Attempt::Failed { detail, retry_at: Some(retry) } => {
+                    ("failed", detail, Some(ms(*retry)), None)
+                }
+                Attempt::Failed { detail, retry_at: None } => ("gave up", detail, None, None),
+            };
+            conn.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, \
+                 delivered_at = ?3, last_error = CASE WHEN ?3 IS NULL THEN ?4 END WHERE id = ?1",
+            )?
+            .execute(params![delivery, next, delivered, detail])?;
+            conn.prepare_cached(
+                "INSERT INTO delivery_log (outbox_id, at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![delivery, ms(now), outcome, detail])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delivery_log(&self, referral: i64) -> Result<Vec<LoggedAttempt>, StoreError> {
+        self.read(move |conn| {
+            let mut query = conn.prepare_cached(
+                "SELECT l.at, o.channel, o.event, l.outcome, l.detail FROM delivery_log l \
+                 JOIN outbox o ON o.id = l.outbox_id WHERE o.referral_id = ?1 ORDER BY l.id",
+            )?;
+            let rows = query.query_map([referral], |row| {
+                Ok(LoggedAttempt {
+                    at: at(row.get(0)?),
+                    channel: Channel::parse(&row.get::<_, String>(1)?).unwrap_or(Channel::Webhook),
+                    event: row.get(2)?,
+                    outcome: row.get(3)?,
+                    detail: row.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+}
