@@ -15,25 +15,7 @@ cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 portico="$repo/target/release/portico"
 
 site="$(mktemp -d "${TMPDIR:-/tmp}/portico-intake-bench.XXXXXX")"
-cat > "$site/partners.yaml" <<'YAML'
-program:
-  name: Bench Network
-  base_url: https://partners.example.com/
-  contact: partners@example.com
-  intake_url: https://intake.example.com/referrals
-tiers:
-  - id: strategic
-    name: Strategic
-  - id: referral-network
-    name: Referral Network
-partners:
-  - id: harbor
-    firm: Harbor Legal
-    tier: strategic
-  - id: birch
-    firm: Birch Advisory
-    tier: referral-network
-YAML
+cp "$repo/tests/fixtures/intake/partners.yaml" "$site/partners.yaml"
 
 "$portico" -q intake --root "$site" --db "$site/referrals.db" --listen 127.0.0.1:8787 \
   --rate-limit 0 &

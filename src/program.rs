@@ -53,7 +53,7 @@ pub struct WebhookSettings {
     pub personal_data: bool,
 }
 
-/// An email to the partner manager for each new referral.
+/// An email to the partner manager for each new referral (status changes go to the webhook).
 #[derive(Debug, Clone)]
 pub struct EmailSettings {
     pub to: String,

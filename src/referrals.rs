@@ -25,7 +25,9 @@ pub enum Breach {
 pub fn breach(referral: &Referral, sla_hours: u32, now: Timestamp) -> Option<Breach> {
     let due = referral.submitted_at + SignedDuration::from_hours(i64::from(sla_hours));
     match referral.acknowledged_at {
-        None if referral.status == Status::Submitted && now > due => Some(Breach::Overdue(now.duration_since(due))),
+        None if referral.status == Status::Submitted && now > due => {
+            Some(Breach::Overdue(now.duration_since(due)))
+        }
         Some(at) if at > due => Some(Breach::Late(at.duration_since(due))),
         _ => None,
     }
@@ -43,7 +45,11 @@ fn firm<'a>(program: &'a Program, partner_id: &'a str) -> &'a str {
 /// One line per referral: id, date, partner, client, status and flags. No personal data.
 pub fn table(program: &Program, referrals: &[Referral], now: Timestamp) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:>6}  {:<16}  {:<24}  {:<24}  {:<12}  flags", "id", "submitted", "partner", "client", "status");
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<16}  {:<24}  {:<24}  {:<12}  flags",
+        "id", "submitted", "partner", "client", "status"
+    );
     for r in referrals {
         let mut flags = Vec::new();
         if let Some(earlier) = r.duplicate_of {
@@ -65,7 +71,12 @@ pub fn table(program: &Program, referrals: &[Referral], now: Timestamp) -> Strin
             flags.join("; ")
         );
     }
-    let _ = writeln!(out, "{} referral{}", referrals.len(), if referrals.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "{} referral{}",
+        referrals.len(),
+        if referrals.len() == 1 { "" } else { "s" }
+    );
     out
 }
 
@@ -79,7 +90,12 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// Everything about one referral, internal notes and delivery log included.
-pub async fn show(store: &dyn Store, program: &Program, id: i64, tracking_base: Option<&str>) -> Result<String, StoreError> {
+pub async fn show(
+    store: &dyn Store,
+    program: &Program,
+    id: i64,
+    tracking_base: Option<&str>,
+) -> Result<String, StoreError> {
     let r = store.referral(id).await?;
     let log = store.delivery_log(id).await?;
     let f = &r.fields;
@@ -89,7 +105,10 @@ pub async fn show(store: &dyn Store, program: &Program, id: i64, tracking_base: 
         ("partner", Some(format!("{} ({})", firm(program, &r.partner_id), r.partner_id))),
         ("submitted", Some(when(r.submitted_at))),
         ("acknowledged", r.acknowledged_at.map(when)),
-        ("duplicate of", r.duplicate_of.map(|d| format!("#{d} (registered earlier by another partner)"))),
+        (
+            "duplicate of",
+            r.duplicate_of.map(|d| format!("#{d} (registered earlier by another partner)")),
+        ),
         ("referrer", Some(format!("{} <{}>", f.referrer_name, f.referrer_email))),
         ("client", Some(f.client_org.clone())),
         ("domain", f.client_domain.clone()),
@@ -116,7 +135,13 @@ pub async fn show(store: &dyn Store, program: &Program, id: i64, tracking_base: 
     }
     let _ = writeln!(out, "history:");
     for event in &r.history {
-        let _ = writeln!(out, "  {}  {:<12}  by {}", when(event.at), event.status.as_str(), event.author);
+        let _ = writeln!(
+            out,
+            "  {}  {:<12}  by {}",
+            when(event.at),
+            event.status.as_str(),
+            event.author
+        );
         if let Some(note) = &event.partner_note {
             let _ = writeln!(out, "      partner sees: {note}");
         }
@@ -127,18 +152,33 @@ pub async fn show(store: &dyn Store, program: &Program, id: i64, tracking_base: 
     if !log.is_empty() {
         let _ = writeln!(out, "notifications:");
         for attempt in &log {
-            let _ = writeln!(out, "  {}  {:?} {}: {} ({})", when(attempt.at), attempt.channel, attempt.event, attempt.outcome, attempt.detail);
+            let _ = writeln!(
+                out,
+                "  {}  {:?} {}: {} ({})",
+                when(attempt.at),
+                attempt.channel,
+                attempt.event,
+                attempt.outcome,
+                attempt.detail
+            );
         }
     }
     Ok(out)
 }
 
 /// Referrals matching `filter`, keeping only SLA breaches when `overdue` is set.
-pub async fn select(store: &dyn Store, program: &Program, filter: &Filter, overdue: bool) -> Result<Vec<Referral>, StoreError> {
+pub async fn select(
+    store: &dyn Store,
+    program: &Program,
+    filter: &Filter,
+    overdue: bool,
+) -> Result<Vec<Referral>, StoreError> {
     let now = Timestamp::now();
     let mut referrals = store.list(filter).await?;
     if overdue {
-        referrals.retain(|r| matches!(breach(r, program.response_sla_hours, now), Some(Breach::Overdue(_))));
+        referrals.retain(|r| {
+            matches!(breach(r, program.response_sla_hours, now), Some(Breach::Overdue(_)))
+        });
     }
     Ok(referrals)
 }
@@ -147,8 +187,12 @@ pub async fn select(store: &dyn Store, program: &Program, filter: &Filter, overd
 pub async fn sla_report(store: &dyn Store, program: &Program) -> Result<String, StoreError> {
     let now = Timestamp::now();
     let referrals = store.list(&Filter::default()).await?;
-    let breached: Vec<Referral> = referrals.into_iter().filter(|r| breach(r, program.response_sla_hours, now).is_some()).collect();
-    let mut out = format!("response SLA: acknowledge within {} hours\n", program.response_sla_hours);
+    let breached: Vec<Referral> = referrals
+        .into_iter()
+        .filter(|r| breach(r, program.response_sla_hours, now).is_some())
+        .collect();
+    let mut out =
+        format!("response SLA: acknowledge within {} hours\n", program.response_sla_hours);
     out.push_str(&table(program, &breached, now));
     Ok(out)
 }
@@ -161,14 +205,34 @@ pub enum Format {
 }
 
 const CSV_COLUMNS: [&str; 19] = [
-    "id", "submitted_at", "partner_id", "partner", "status", "acknowledged_at", "duplicate_of",
-    "referrer_name", "referrer_email", "client_org", "client_domain", "client_contact_name",
-    "client_contact_email", "client_contact_phone", "challenge", "context", "promises",
-    "involvement", "client_consent",
+    "id",
+    "submitted_at",
+    "partner_id",
+    "partner",
+    "status",
+    "acknowledged_at",
+    "duplicate_of",
+    "referrer_name",
+    "referrer_email",
+    "client_org",
+    "client_domain",
+    "client_contact_name",
+    "client_contact_email",
+    "client_contact_phone",
+    "challenge",
+    "context",
+    "promises",
+    "involvement",
+    "client_consent",
 ];
 
 /// Writes referrals as CSV (safe to open in a spreadsheet) or as JSON with their history.
-pub fn export(program: &Program, referrals: &[Referral], format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn export(
+    program: &Program,
+    referrals: &[Referral],
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, referrals)?;

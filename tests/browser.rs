@@ -6,7 +6,16 @@
 //! and all, on the clipboard. Without Chromium they print a skip notice and pass, except under
 //! `CI=true`, where a missing browser is a failure.
 //!
+//! The referral form's script and the "referral received" page are checked in
+//! [`referral`], against a mock intake on another loopback port.
+//!
 //! Run with `cargo test --test browser -- --nocapture`.
+
+// In a folder of their own, so Cargo does not take them for test binaries.
+#[path = "browser/mock_intake.rs"]
+mod mock_intake;
+#[path = "browser/referral.rs"]
+mod referral;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -32,7 +41,7 @@ const EMAIL_PLACEHOLDER: &str = "{{client_first_name}}";
 #[test]
 fn every_tier_home_page_shows_its_tier_name_without_console_errors() {
     let Some(chromium) = chromium_or_skip() else { return };
-    let portal = Portal::build();
+    let portal = Portal::build(Path::new(ROOT));
     let program = portico::program::load(&Path::new(ROOT).join("partners.yaml"))
         .unwrap_or_else(|errors| panic!("partners.yaml does not load: {errors:?}"));
     assert!(!program.tiers.is_empty(), "partners.yaml declares no tiers");
@@ -52,7 +61,7 @@ fn every_tier_home_page_shows_its_tier_name_without_console_errors() {
 #[test]
 fn copy_email_button_puts_plain_text_with_placeholders_on_clipboard() {
     let Some(chromium) = chromium_or_skip() else { return };
-    let portal = Portal::build();
+    let portal = Portal::build(Path::new(ROOT));
     let page = format!("{EMAIL_TIER}/{EMAIL_PAGE}");
     let expected = built_email_body(&portal.output.join(&page).join("index.html"));
     assert!(expected.contains(EMAIL_PLACEHOLDER), "built email lacks {EMAIL_PLACEHOLDER}");
@@ -97,15 +106,16 @@ fn chromium_or_skip() -> Option<PathBuf> {
     found
 }
 
-/// The example portal, built into a temp folder and served on a loopback port.
+/// A site (the example portal, or a test's own), built into a temp folder and served on a
+/// loopback port.
 struct Portal {
     output: PathBuf,
-    server: StaticServer,
+    server: LoopbackServer,
     _dir: TempDir,
 }
 
 impl Portal {
-    fn build() -> Portal {
+    fn build(root: &Path) -> Portal {
         // Bind first: the base URL, and so every link in the built pages, needs the port.
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("listener address");
@@ -114,7 +124,9 @@ impl Portal {
         let log_path = dir.path().join("build.log");
         let log = File::create(&log_path).expect("create build log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_portico"))
-            .args(["--color", "never", "build", "--root", ROOT, "--output"])
+            .args(["--color", "never", "build", "--root"])
+            .arg(root)
+            .arg("--output")
             .arg(&output)
             .args(["--base-url", &format!("http://{addr}/")])
             .stdout(log.try_clone().expect("share build log"))
@@ -124,7 +136,8 @@ impl Portal {
         let status = wait_or_kill(&mut child, "portico build");
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         assert!(status.success(), "portico build failed:\n{log}");
-        Portal { server: StaticServer::start(listener, output.clone()), output, _dir: dir }
+        let server = LoopbackServer::serve_folder(listener, output.clone());
+        Portal { server, output, _dir: dir }
     }
 
     fn origin(&self) -> String {
@@ -151,16 +164,18 @@ fn wait_or_kill(child: &mut Child, what: &str) -> std::process::ExitStatus {
     }
 }
 
-/// A static file server for one folder: GET only, `index.html` for folder paths, one thread per
-/// connection, `Connection: close` on every answer.
-struct StaticServer {
+/// A server on a loopback listener: one thread per connection, each answered by `handle`.
+struct LoopbackServer {
     addr: SocketAddr,
     stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl StaticServer {
-    fn start(listener: TcpListener, root: PathBuf) -> StaticServer {
+impl LoopbackServer {
+    fn start(
+        listener: TcpListener,
+        handle: impl Fn(TcpStream) + Clone + Send + 'static,
+    ) -> LoopbackServer {
         let addr = listener.local_addr().expect("listener address");
         let stopping = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&stopping);
@@ -169,17 +184,23 @@ impl StaticServer {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
-                let root = root.clone();
+                let handle = handle.clone();
                 if let Ok(stream) = stream {
-                    thread::spawn(move || serve_connection(stream, &root));
+                    thread::spawn(move || handle(stream));
                 }
             }
         });
-        StaticServer { addr, stopping, thread: Some(thread) }
+        LoopbackServer { addr, stopping, thread: Some(thread) }
+    }
+
+    /// A static file server for one folder: GET only, `index.html` for folder paths,
+    /// `Connection: close` on every answer.
+    fn serve_folder(listener: TcpListener, root: PathBuf) -> LoopbackServer {
+        LoopbackServer::start(listener, move |stream| serve_connection(stream, &root))
     }
 }
 
-impl Drop for StaticServer {
+impl Drop for LoopbackServer {
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
         // `accept` only returns on a connection, so make one to let the loop see the flag.

@@ -6,7 +6,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::intake::{IntakeServer, PARTNERS_YAML, encode, form_body, http, json_body, referrals, try_http, ORIGIN};
+use common::intake::{
+    IntakeServer, ORIGIN, PARTNERS_YAML, encode, form_body, http, json_body, referrals, try_http,
+};
 use tempfile::TempDir;
 
 struct Setup {
@@ -54,14 +56,27 @@ fn form_post_reaches_the_database_and_its_tracking_page() {
     let path = tracking.strip_prefix("https://intake.example.com").unwrap();
 
     let list = setup.cli(&["list"]);
-    assert!(list.contains("#1") && list.contains("Acme Manufacturing") && list.contains("submitted"), "{list}");
+    assert!(
+        list.contains("#1") && list.contains("Acme Manufacturing") && list.contains("submitted"),
+        "{list}"
+    );
     assert!(!list.contains("jo@acme.example"), "the list shows no personal data");
 
     let page = http(server.address, "GET", path, &[], b"");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Acme Manufacturing") && page.body.contains("Received"));
 
-    setup.cli(&["status", "1", "acknowledged", "--note", "Dana will call on Monday", "--internal-note", "CFO is a friend", "--author", "Dana"]);
+    setup.cli(&[
+        "status",
+        "1",
+        "acknowledged",
+        "--note",
+        "Dana will call on Monday",
+        "--internal-note",
+        "CFO is a friend",
+        "--author",
+        "Dana",
+    ]);
     let page = http(server.address, "GET", path, &[], b"");
     assert!(page.body.contains("Dana will call on Monday"));
     assert!(!page.body.contains("CFO is a friend"));
@@ -79,7 +94,10 @@ fn status_changes_follow_the_ladder_unless_forced() {
     let backwards = referrals(setup.root(), &setup.db(), &["status", "1", "contacted"]);
     assert!(!backwards.status.success());
     let message = String::from_utf8_lossy(&backwards.stderr);
-    assert!(message.contains("cannot move to `contacted`") && message.contains("--force"), "{message}");
+    assert!(
+        message.contains("cannot move to `contacted`") && message.contains("--force"),
+        "{message}"
+    );
     setup.cli(&["status", "1", "contacted", "--force"]);
     setup.cli(&["status", "1", "won"]);
     assert!(setup.cli(&["list", "--status", "won"]).contains("#1"));
@@ -124,7 +142,8 @@ fn csv_export_defuses_formula_cells() {
     let mut reader = csv::Reader::from_path(&out).unwrap();
     let headers = reader.headers().unwrap().clone();
     let row = reader.records().next().unwrap().unwrap();
-    let cell = |name: &str| row.get(headers.iter().position(|h| h == name).unwrap()).unwrap().to_string();
+    let cell =
+        |name: &str| row.get(headers.iter().position(|h| h == name).unwrap()).unwrap().to_string();
     assert_eq!(cell("client_org"), "'=HYPERLINK(\"http://evil.example\",\"x\")");
     assert_eq!(cell("referrer_name"), "'+cmd|' /C calc'!A0");
     assert_eq!(cell("client_contact_name"), "'@SUM(1+1)");
@@ -151,9 +170,13 @@ fn the_log_never_holds_what_partners_submitted() {
         ("challenge", "Unmistakable challenge text 7731"),
     ];
     assert_eq!(server.post_json(&json_body(&secrets)).status, 201);
-    let invalid = json_body(&[("client_org", "Zyxqor Holdings"), ("referrer_email", "quillon-at-vantreese")]);
+    let invalid =
+        json_body(&[("client_org", "Zyxqor Holdings"), ("referrer_email", "quillon-at-vantreese")]);
     assert_eq!(server.post_json(&invalid).status, 422);
-    assert_eq!(server.post_form(&form_body(&secrets).replace("website=", "website=spam")).status, 303);
+    assert_eq!(
+        server.post_form(&form_body(&secrets).replace("website=", "website=spam")).status,
+        303
+    );
     setup.cli(&["status", "1", "acknowledged"]);
     let log = server.log();
     assert!(log.contains("referral stored"), "{log}");
@@ -165,7 +188,11 @@ fn the_log_never_holds_what_partners_submitted() {
 
 /// Posts referrals from several threads until told to stop, recording every one that was
 /// answered 201, with the client organisation that identifies it.
-fn load(address: std::net::SocketAddr, threads: usize, stop: Arc<std::sync::atomic::AtomicBool>) -> Vec<std::thread::JoinHandle<Vec<(i64, String)>>> {
+fn load(
+    address: std::net::SocketAddr,
+    threads: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<std::thread::JoinHandle<Vec<(i64, String)>>> {
     (0..threads)
         .map(|thread| {
             let stop = Arc::clone(&stop);
@@ -177,11 +204,24 @@ fn load(address: std::net::SocketAddr, threads: usize, stop: Arc<std::sync::atom
                     }
                     let org = format!("Client {thread}-{n} Ünïcødé");
                     let key = format!("load-{thread}-{n}");
-                    let body = json_body(&[("client_org", &org), ("idempotency_key", &key), ("client_domain", "")]);
-                    let headers = [("Origin", ORIGIN), ("Content-Type", "application/json"), ("Accept", "application/json")];
+                    let body = json_body(&[
+                        ("client_org", &org),
+                        ("idempotency_key", &key),
+                        ("client_domain", ""),
+                    ]);
+                    let headers = [
+                        ("Origin", ORIGIN),
+                        ("Content-Type", "application/json"),
+                        ("Accept", "application/json"),
+                    ];
                     match try_http(address, "POST", "/referrals", &headers, body.as_bytes()) {
-                        Ok(answer) if answer.status == 201 => acknowledged.push((answer.json()["id"].as_i64().unwrap(), org)),
-                        Ok(answer) => assert!(answer.status >= 500 || answer.status == 408, "unexpected {answer:?}"),
+                        Ok(answer) if answer.status == 201 => {
+                            acknowledged.push((answer.json()["id"].as_i64().unwrap(), org))
+                        }
+                        Ok(answer) => assert!(
+                            answer.status >= 500 || answer.status == 408,
+                            "unexpected {answer:?}"
+                        ),
                         Err(_) => break,
                     }
                 }
@@ -193,9 +233,11 @@ fn load(address: std::net::SocketAddr, threads: usize, stop: Arc<std::sync::atom
 
 fn assert_all_present(setup: &Setup, acknowledged: &[(i64, String)]) {
     let stored = setup.exported();
-    let by_id: std::collections::HashMap<i64, &serde_json::Value> = stored.iter().map(|r| (r["id"].as_i64().unwrap(), r)).collect();
+    let by_id: std::collections::HashMap<i64, &serde_json::Value> =
+        stored.iter().map(|r| (r["id"].as_i64().unwrap(), r)).collect();
     for (id, org) in acknowledged {
-        let referral = by_id.get(id).unwrap_or_else(|| panic!("referral #{id} was answered 201 but is gone"));
+        let referral =
+            by_id.get(id).unwrap_or_else(|| panic!("referral #{id} was answered 201 but is gone"));
         assert_eq!(referral["client_org"], org.as_str());
         assert_eq!(referral["challenge"], "Their month-end close takes three weeks.");
     }
@@ -208,12 +250,15 @@ fn every_acknowledged_referral_survives_kill_9_under_load() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let workers = load(server.address, 8, Arc::clone(&stop));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while server.log().matches("referral stored").count() < 300 && std::time::Instant::now() < deadline {
+    while server.log().matches("referral stored").count() < 300
+        && std::time::Instant::now() < deadline
+    {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     server.kill();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let acknowledged: Vec<(i64, String)> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let acknowledged: Vec<(i64, String)> =
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
     assert!(acknowledged.len() >= 100, "only {} referrals were acknowledged", acknowledged.len());
     assert_all_present(&setup, &acknowledged);
     let restarted = setup.start(&[]);
@@ -229,7 +274,8 @@ fn sigterm_finishes_requests_in_flight_and_loses_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert!(server.terminate(), "the server exits cleanly on SIGTERM");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let acknowledged: Vec<(i64, String)> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    let acknowledged: Vec<(i64, String)> =
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
     assert!(!acknowledged.is_empty());
     assert_all_present(&setup, &acknowledged);
 }

@@ -15,7 +15,7 @@ use portico::intake::http::{Intake, app};
 use portico::intake::pages::Pages;
 use portico::intake::status::Status;
 use portico::intake::store::{
-    Filter, NewReferral, Store, StoreError, StatusChange, Submitted, Token,
+    Filter, NewReferral, StatusChange, Store, StoreError, Submitted, Token,
 };
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -32,7 +32,10 @@ impl Fixture {
     }
 
     fn with(partners_yaml: &str, per_minute: u32) -> Fixture {
-        Fixture::limited(partners_yaml, Limits { submissions_per_minute: per_minute, ..Limits::default() })
+        Fixture::limited(
+            partners_yaml,
+            Limits { submissions_per_minute: per_minute, ..Limits::default() },
+        )
     }
 
     fn limited(partners_yaml: &str, limits: Limits) -> Fixture {
@@ -231,7 +234,10 @@ async fn other_content_types_are_415() {
         assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
     }
     let latin1 = "application/x-www-form-urlencoded; charset=iso-8859-1";
-    assert_eq!(fixture.send(post(latin1, form_body(&[]))).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        fixture.send(post(latin1, form_body(&[]))).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
 }
 
 #[tokio::test]
@@ -283,7 +289,12 @@ async fn honeypot_filled_or_missing_fakes_success_and_stores_nothing() {
 #[tokio::test]
 async fn posts_from_other_origins_are_refused() {
     let fixture = Fixture::new();
-    for origin in ["https://partners.example.com.evil.test", "http://partners.example.com", "null", "https://evil.test"] {
+    for origin in [
+        "https://partners.example.com.evil.test",
+        "http://partners.example.com",
+        "null",
+        "https://evil.test",
+    ] {
         let mut request = post("application/json", json_body(&[]));
         request.headers_mut().insert(header::ORIGIN, origin.parse().unwrap());
         let answer = fixture.send(request).await;
@@ -295,7 +306,9 @@ async fn posts_from_other_origins_are_refused() {
     assert_eq!(fixture.send(bare).await.status, StatusCode::FORBIDDEN);
     let mut referred = post("application/json", json_body(&[]));
     referred.headers_mut().remove(header::ORIGIN);
-    referred.headers_mut().insert(header::REFERER, "https://partners.example.com/strategic/refer/".parse().unwrap());
+    referred
+        .headers_mut()
+        .insert(header::REFERER, "https://partners.example.com/strategic/refer/".parse().unwrap());
     assert_eq!(fixture.send(referred).await.status, StatusCode::CREATED);
     assert_eq!(fixture.stored().await.len(), 1);
 }
@@ -347,7 +360,10 @@ async fn second_partner_referring_the_same_client_is_flagged_as_possible_duplica
 
 #[tokio::test]
 async fn duplicates_are_flagged_only_within_the_protection_window() {
-    let yaml = PARTNERS_YAML.replace("  response_sla: 24h\n", "  response_sla: 24h\n  intake:\n    protection_window: 0h\n");
+    let yaml = PARTNERS_YAML.replace(
+        "  response_sla: 24h\n",
+        "  response_sla: 24h\n  intake:\n    protection_window: 0h\n",
+    );
     let fixture = Fixture::with(&yaml, 100);
     fixture.post_json(&json_body(&[])).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -379,7 +395,12 @@ async fn tracking_page_shows_status_and_partner_notes_but_not_internal_ones() {
     assert_eq!(page.header("cache-control"), "no-store");
 
     let json = fixture
-        .send(Request::get(&path).header(header::ACCEPT, "application/json").body(Body::empty()).unwrap())
+        .send(
+            Request::get(&path)
+                .header(header::ACCEPT, "application/json")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .json();
     assert_eq!(json["status"], "acknowledged");
@@ -392,7 +413,11 @@ async fn unknown_or_malformed_tokens_are_404() {
     let fixture = Fixture::new();
     fixture.post_json(&json_body(&[])).await;
     let guess = Token::generate();
-    for path in [format!("/referrals/{}", guess.as_str()), "/referrals/1".into(), "/referrals/..%2F..".into()] {
+    for path in [
+        format!("/referrals/{}", guess.as_str()),
+        "/referrals/1".into(),
+        "/referrals/..%2F..".into(),
+    ] {
         let answer = fixture.send(Request::get(&path).body(Body::empty()).unwrap()).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -412,7 +437,10 @@ impl Store for BrokenStore {
     async fn spam_count(&self) -> Result<u64, StoreError> {
         Err(StoreError::Closed)
     }
-    async fn track(&self, _: &Token) -> Result<Option<portico::intake::store::Referral>, StoreError> {
+    async fn track(
+        &self,
+        _: &Token,
+    ) -> Result<Option<portico::intake::store::Referral>, StoreError> {
         Err(StoreError::Closed)
     }
     async fn referral(&self, id: i64) -> Result<portico::intake::store::Referral, StoreError> {
@@ -421,19 +449,34 @@ impl Store for BrokenStore {
     async fn list(&self, _: &Filter) -> Result<Vec<portico::intake::store::Referral>, StoreError> {
         Err(StoreError::Closed)
     }
-    async fn change_status(&self, id: i64, _: StatusChange) -> Result<portico::intake::store::Referral, StoreError> {
+    async fn change_status(
+        &self,
+        id: i64,
+        _: StatusChange,
+    ) -> Result<portico::intake::store::Referral, StoreError> {
         Err(StoreError::NotFound(id))
     }
-    async fn due_deliveries(&self, _: jiff::Timestamp, _: usize) -> Result<Vec<portico::intake::store::Delivery>, StoreError> {
+    async fn due_deliveries(
+        &self,
+        _: jiff::Timestamp,
+        _: usize,
+    ) -> Result<Vec<portico::intake::store::Delivery>, StoreError> {
         Err(StoreError::Closed)
     }
     async fn next_delivery_at(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
         Err(StoreError::Closed)
     }
-    async fn record_attempt(&self, _: i64, _: portico::intake::store::Attempt) -> Result<(), StoreError> {
+    async fn record_attempt(
+        &self,
+        _: i64,
+        _: portico::intake::store::Attempt,
+    ) -> Result<(), StoreError> {
         Err(StoreError::Closed)
     }
-    async fn delivery_log(&self, _: i64) -> Result<Vec<portico::intake::store::LoggedAttempt>, StoreError> {
+    async fn delivery_log(
+        &self,
+        _: i64,
+    ) -> Result<Vec<portico::intake::store::LoggedAttempt>, StoreError> {
         Err(StoreError::Closed)
     }
 }
@@ -442,7 +485,10 @@ impl Store for BrokenStore {
 async fn a_referral_that_was_not_stored_never_gets_a_success() {
     let program = portico::program::parse(Path::new("partners.yaml"), PARTNERS_YAML).unwrap();
     let router = router(&program, Arc::new(BrokenStore), Limits::default(), false);
-    for request in [post("application/json", json_body(&[])), post("application/x-www-form-urlencoded", form_body(&[]))] {
+    for request in [
+        post("application/json", json_body(&[])),
+        post("application/x-www-form-urlencoded", form_body(&[])),
+    ] {
         let answer = Answer::read(router.clone().oneshot(request).await.unwrap()).await;
         assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(answer.body.contains("not stored"));
@@ -451,10 +497,12 @@ async fn a_referral_that_was_not_stored_never_gets_a_success() {
 
 #[tokio::test]
 async fn a_body_that_never_finishes_times_out_with_408() {
-    let limits = Limits { request_timeout: std::time::Duration::from_millis(300), ..Limits::default() };
+    let limits =
+        Limits { request_timeout: std::time::Duration::from_millis(300), ..Limits::default() };
     let fixture = Fixture::limited(PARTNERS_YAML, limits);
     let first: Result<Vec<u8>, std::io::Error> = Ok(b"{\"partner_id\":".to_vec());
-    let trickle = tokio_stream::StreamExt::chain(tokio_stream::iter([first]), tokio_stream::pending());
+    let trickle =
+        tokio_stream::StreamExt::chain(tokio_stream::iter([first]), tokio_stream::pending());
     let answer = fixture.send(post("application/json", Body::from_stream(trickle))).await;
     assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
     assert!(fixture.stored().await.is_empty());

@@ -235,6 +235,35 @@ fn errors_when_content_takes_the_tag_pages_url() {
 }
 
 #[test]
+fn errors_when_content_takes_the_referral_received_url() {
+    // A slug that chooses the URL is pointed at; otherwise the file's first line is.
+    for (file, text, location) in [
+        (
+            "thanks.md",
+            "---\ntitle: Thanks\nslug: referral-received\n---\n",
+            "content/thanks.md:3:7",
+        ),
+        ("referral-received.md", "---\ntitle: Mine\n---\n", "content/referral-received.md:1:1"),
+    ] {
+        let site = small_site();
+        fs::write(site.path().join("content").join(file), text).unwrap();
+        // Only the top-level folder is reserved.
+        fs::write(site.path().join("content/guides/referral-received.md"), "---\ntitle: Ok\n---\n")
+            .unwrap();
+        let error = build(&options(site.path(), &site.path().join("public"), None)).unwrap_err();
+        let BuildError::Invalid(problems) = error else { panic!("{error}") };
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert_eq!(problems[0].location(), location);
+        assert_eq!(
+            problems[0].message,
+            "the URL `/referral-received/` is taken by the page shown after a referral is sent"
+        );
+        let help = problems[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("another `slug`"), "{help}");
+    }
+}
+
+#[test]
 fn a_rebuild_keeps_files_portico_did_not_write_and_reports_them() {
     let site = small_site();
     let output = site.path().join("public");

@@ -46,6 +46,8 @@ pub struct FrontMatter {
     pub weight: Option<i64>,
     pub tags: Vec<String>,
     pub slug: Option<String>,
+    /// Where the `slug` value is, to point at when it gives a page a reserved URL.
+    pub slug_position: Option<Position>,
     pub aliases: Vec<String>,
     pub template: Option<(String, Position)>,
     pub subject: Option<String>,
@@ -180,7 +182,10 @@ impl Reader<'_> {
             "date" => fm.date = self.date(&value),
             "weight" => fm.weight = self.integer(&name, &value),
             "tags" => fm.tags = self.strings(&name, &value),
-            "slug" => fm.slug = self.slug(&value),
+            "slug" => {
+                fm.slug_position = Some(self.fragment.position(&value.referenced));
+                fm.slug = self.slug(&value);
+            }
             "aliases" => fm.aliases = self.strings(&name, &value),
             "template" => {
                 let position = self.fragment.position(&value.referenced);

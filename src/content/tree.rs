@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::walk::slug_of;
 use super::{Asset, FrontMatter, LoadOptions, Page, ReadFile, Section, Source, display_path};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Position};
 use crate::markdown::Node;
 use crate::tier::Gate;
 
@@ -317,23 +317,24 @@ fn check_asset_folders(site: &super::Site, content_dir: &Path, problems: &mut Ve
 /// The folder under which every tier's tag pages live.
 pub const TAGS: &str = "tags";
 
+/// The folder of the page the intake service sends partners to after a referral. It is
+/// reserved even without an `intake_url`, so setting one later cannot break a build.
+pub const REFERRAL_RECEIVED: &str = "referral-received";
+
+/// Top-level URL folders the build fills itself, and what it puts there.
+const RESERVED: &[(&str, &str)] =
+    &[(TAGS, "the tag pages"), (REFERRAL_RECEIVED, "the page shown after a referral is sent")];
+
 fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, PathBuf> = HashMap::new();
-    let sections =
-        site.sections.iter().map(|s| (&s.path, s.file.clone().unwrap_or_else(|| s.dir.clone())));
-    let pages = site.pages.iter().map(|p| (&p.path, p.file.clone()));
-    for (path, file) in sections.chain(pages) {
-        if path.split('/').next() == Some(TAGS) {
-            problems.push(
-                Diagnostic::error(
-                    display_path(content_dir, &file),
-                    format!("the URL `/{path}` is taken by the tag pages"),
-                )
-                .with_help(format!(
-                    "rename the `{TAGS}` folder or page, or give it another `slug`"
-                )),
-            );
-        }
+    let sections = site.sections.iter().map(|s| {
+        let front = s.file.as_ref().map(|_| (&s.meta, &*s.source.text));
+        (&s.path, s.file.clone().unwrap_or_else(|| s.dir.clone()), front)
+    });
+    let pages =
+        site.pages.iter().map(|p| (&p.path, p.file.clone(), Some((&p.meta, &*p.source.text))));
+    for (path, file, front) in sections.chain(pages) {
+        problems.extend(reserved(path, &file, front, content_dir));
         if let Some(first) = seen.insert(path, file.clone()) {
             problems.push(
                 Diagnostic::error(
@@ -347,6 +348,27 @@ fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<D
             );
         }
     }
+}
+
+/// The problem with a page or section whose URL falls in a [`RESERVED`] folder. It points at
+/// the `slug` when that chose the URL, else at the file's first line.
+fn reserved(
+    path: &str,
+    file: &Path,
+    front: Option<(&FrontMatter, &str)>,
+    content_dir: &Path,
+) -> Option<Diagnostic> {
+    let first = path.split('/').next()?;
+    let (folder, owner) = RESERVED.iter().find(|(folder, _)| *folder == first)?;
+    let problem = Diagnostic::error(
+        display_path(content_dir, file),
+        format!("the URL `/{path}` is taken by {owner}"),
+    )
+    .with_help(format!("rename the `{folder}` folder or page, or give it another `slug`"));
+    let Some((meta, text)) = front else { return Some(problem) };
+    let top_level = path.trim_end_matches('/') == first;
+    let slug = meta.slug_position.filter(|_| top_level);
+    Some(problem.at(text, slug.unwrap_or(Position::new(1, 1))))
 }
 
 /// Removes drafts (and everything in draft sections) unless drafts were asked for.

@@ -54,11 +54,12 @@ impl Default for Limits {
 /// The largest body accepted: a full form with every field at its limit fits with room.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// The path of the thank-you page in every tier's site.
-pub const THANKS_PATH: &str = "referral-received/";
-
 impl IntakeConfig {
-    pub fn new(program: &Program, limits: Limits, behind_proxy: bool) -> Result<IntakeConfig, String> {
+    pub fn new(
+        program: &Program,
+        limits: Limits,
+        behind_proxy: bool,
+    ) -> Result<IntakeConfig, String> {
         let intake_url = program.intake_url.as_deref().ok_or(
             "`partners.yaml` sets no `program.intake_url`; set it to the address partners' \
              browsers reach this service at, such as `https://intake.example.com/referrals`",
@@ -77,7 +78,8 @@ impl IntakeConfig {
             .partners
             .iter()
             .map(|p| {
-                let portal = portals.get(&p.tier).cloned().unwrap_or_else(|| portals[&lowest.id].clone());
+                let portal =
+                    portals.get(&p.tier).cloned().unwrap_or_else(|| portals[&lowest.id].clone());
                 (p.id.clone(), PartnerPortal { firm: p.firm.clone(), portal })
             })
             .collect();

@@ -47,7 +47,8 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(per_minute: u32) -> Limiter {
-        let submissions = NonZeroU32::new(per_minute).map(|n| governor::RateLimiter::keyed(Quota::per_minute(n)));
+        let submissions =
+            NonZeroU32::new(per_minute).map(|n| governor::RateLimiter::keyed(Quota::per_minute(n)));
         let lookups = NonZeroU32::new(per_minute.max(20).saturating_mul(6)).expect("positive");
         Limiter { submissions, lookups: governor::RateLimiter::keyed(Quota::per_minute(lookups)) }
     }

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use super::config::{BODY_LIMIT, IntakeConfig, THANKS_PATH};
+use super::config::{BODY_LIMIT, IntakeConfig};
 use super::guard::{self, Limiter, Refusal};
 use super::pages::{self, Pages};
 use super::store::{NewReferral, Receipt, Store, Submitted, Token};
@@ -65,12 +65,9 @@ impl Wants {
     fn of(headers: &HeaderMap) -> Wants {
         let text = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let accept = text(header::ACCEPT);
-        let json_first = accept.split(',').next().is_some_and(|a| a.trim().starts_with("application/json"));
-        if is_json(text(header::CONTENT_TYPE)) || json_first {
-            Wants::Json
-        } else {
-            Wants::Page
-        }
+        let json_first =
+            accept.split(',').next().is_some_and(|a| a.trim().starts_with("application/json"));
+        if is_json(text(header::CONTENT_TYPE)) || json_first { Wants::Json } else { Wants::Page }
     }
 }
 
@@ -85,19 +82,30 @@ async fn guard(State(intake): State<Arc<Intake>>, request: Request, next: Next) 
     let is_post = request.method() == Method::POST;
     let wants = Wants::of(request.headers());
     let client = guard::client_address(&request, &intake.config);
-    let refused = if is_post { guard::check_origin(request.headers(), &intake.config) } else { Ok(()) }
-        .and_then(|()| intake.limiter.admit(client, is_post));
+    let refused =
+        if is_post { guard::check_origin(request.headers(), &intake.config) } else { Ok(()) }
+            .and_then(|()| intake.limiter.admit(client, is_post));
     let mut response = match refused {
         Ok(()) => next.run(request).await,
         Err(Refusal::Origin) => {
             tracing::info!("refused a post from an origin outside the portal");
-            problem(&intake, wants, StatusCode::FORBIDDEN, "Not from the portal",
-                "referrals are accepted only from the partner portal's own pages")
+            problem(
+                &intake,
+                wants,
+                StatusCode::FORBIDDEN,
+                "Not from the portal",
+                "referrals are accepted only from the partner portal's own pages",
+            )
         }
         Err(Refusal::TooMany(wait)) => {
             let seconds = wait.as_secs() + 1;
-            let mut response = problem(&intake, wants, StatusCode::TOO_MANY_REQUESTS, "Too many requests",
-                &format!("too many requests from your address; try again in {seconds} seconds"));
+            let mut response = problem(
+                &intake,
+                wants,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                &format!("too many requests from your address; try again in {seconds} seconds"),
+            );
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
@@ -113,38 +121,60 @@ async fn guard(State(intake): State<Arc<Intake>>, request: Request, next: Next) 
 
 async fn submit(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Body) -> Response {
     let wants = Wants::of(&headers);
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let parse: fn(&[u8]) -> Result<Posted, Malformed> = match essence.as_str() {
         "application/x-www-form-urlencoded" if utf8_charset(content_type) => Posted::from_form,
         "application/json" => Posted::from_json,
         _ => {
-            return problem(&intake, wants, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported format",
-                "send the referral as application/x-www-form-urlencoded or application/json (UTF-8)");
+            return problem(
+                &intake,
+                wants,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported format",
+                "send the referral as application/x-www-form-urlencoded or application/json (UTF-8)",
+            );
         }
     };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     let bytes = match declared {
         Some(length) if length > BODY_LIMIT => None,
         _ => axum::body::to_bytes(body, BODY_LIMIT).await.ok(),
     };
     let Some(bytes) = bytes else {
-        return problem(&intake, wants, StatusCode::PAYLOAD_TOO_LARGE, "Too large",
-            &format!("the referral is larger than {} KiB; shorten the longest answers", BODY_LIMIT / 1024));
+        return problem(
+            &intake,
+            wants,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too large",
+            &format!(
+                "the referral is larger than {} KiB; shorten the longest answers",
+                BODY_LIMIT / 1024
+            ),
+        );
     };
     let posted = match parse(&bytes) {
         Ok(posted) => posted,
         Err(malformed) => {
-            return problem(&intake, wants, StatusCode::BAD_REQUEST, "Malformed referral", &malformed.to_string());
+            return problem(
+                &intake,
+                wants,
+                StatusCode::BAD_REQUEST,
+                "Malformed referral",
+                &malformed.to_string(),
+            );
         }
     };
     if posted.is_spam() {
         return spam(&intake, wants).await;
     }
-    let submission = match submission::validate(&posted, |id| intake.config.partners.contains_key(id)) {
-        Ok(submission) => submission,
-        Err(errors) => return invalid(&intake, wants, &posted, &errors),
-    };
+    let submission =
+        match submission::validate(&posted, |id| intake.config.partners.contains_key(id)) {
+            Ok(submission) => submission,
+            Err(errors) => return invalid(&intake, wants, &posted, &errors),
+        };
     let header_key = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_string);
     let partner_id = submission.partner_id.clone();
     let referral = NewReferral {
@@ -165,14 +195,21 @@ async fn submit(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bod
         }
         Ok(Submitted::KeyReused) => {
             let mut errors = FieldErrors::default();
-            errors.0.insert("idempotency_key".into(),
-                "already used for a different referral; reload the form and submit again".into());
+            errors.0.insert(
+                "idempotency_key".into(),
+                "already used for a different referral; reload the form and submit again".into(),
+            );
             invalid(&intake, wants, &posted, &errors)
         }
         Err(e) => {
             tracing::error!("a referral was not stored: {e}");
-            let mut response = problem(&intake, wants, StatusCode::SERVICE_UNAVAILABLE, "Not stored",
-                "your referral was not stored; please submit it again in a minute");
+            let mut response = problem(
+                &intake,
+                wants,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Not stored",
+                "your referral was not stored; please submit it again in a minute",
+            );
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
             response
         }
@@ -204,7 +241,11 @@ fn received(intake: &Intake, wants: Wants, partner_id: &str, receipt: &Receipt) 
         }
         Wants::Page => {
             let portal = intake.config.portal_of(Some(partner_id));
-            let thanks = format!("{}?tracking={}", portal.absolute(THANKS_PATH), encode_query(&tracking));
+            let thanks = format!(
+                "{}?tracking={}",
+                portal.absolute(&format!("{}/", crate::content::REFERRAL_RECEIVED)),
+                encode_query(&tracking)
+            );
             (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response()
         }
     }
@@ -242,14 +283,26 @@ fn invalid(intake: &Intake, wants: Wants, posted: &Posted, errors: &FieldErrors)
     }
 }
 
-fn problem(intake: &Intake, wants: Wants, status: StatusCode, title: &str, message: &str) -> Response {
+fn problem(
+    intake: &Intake,
+    wants: Wants,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> Response {
     match wants {
         Wants::Json => (status, axum::Json(json!({ "error": message }))).into_response(),
-        Wants::Page => (status, Html(intake.pages.notice(&intake.config, title, message))).into_response(),
+        Wants::Page => {
+            (status, Html(intake.pages.notice(&intake.config, title, message))).into_response()
+        }
     }
 }
 
-async fn track(State(intake): State<Arc<Intake>>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+async fn track(
+    State(intake): State<Arc<Intake>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let wants = Wants::of(&headers);
     let found = match Token::parse(&token) {
         Some(token) => intake.store.track(&token).await,
@@ -257,15 +310,27 @@ async fn track(State(intake): State<Arc<Intake>>, Path(token): Path<String>, hea
     };
     match found {
         Ok(Some(referral)) => match wants {
-            Wants::Json => axum::Json(pages::tracking_json(&intake.config, &referral)).into_response(),
+            Wants::Json => {
+                axum::Json(pages::tracking_json(&intake.config, &referral)).into_response()
+            }
             Wants::Page => Html(intake.pages.tracking(&intake.config, &referral)).into_response(),
         },
-        Ok(None) => problem(&intake, wants, StatusCode::NOT_FOUND, "No such referral",
-            "no referral has this tracking link; check that the whole link was copied"),
+        Ok(None) => problem(
+            &intake,
+            wants,
+            StatusCode::NOT_FOUND,
+            "No such referral",
+            "no referral has this tracking link; check that the whole link was copied",
+        ),
         Err(e) => {
             tracing::error!("cannot read a referral: {e}");
-            problem(&intake, wants, StatusCode::SERVICE_UNAVAILABLE, "Try again",
-                "the referral cannot be shown right now; try again in a minute")
+            problem(
+                &intake,
+                wants,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again",
+                "the referral cannot be shown right now; try again in a minute",
+            )
         }
     }
 }
@@ -274,7 +339,9 @@ async fn track(State(intake): State<Arc<Intake>>, Path(token): Path<String>, hea
 fn encode_query(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -60,7 +60,10 @@ pub fn load_program(root: &Path) -> Result<Program, IntakeError> {
 pub fn open_store(program: &Program, db: &Path) -> Result<SqliteStore, StoreError> {
     let settings = StoreSettings {
         protection_window_hours: program.intake.protection_window_hours,
-        channels: outbox::channels(program.intake.webhook.is_some(), program.intake.email.is_some()),
+        channels: outbox::channels(
+            program.intake.webhook.is_some(),
+            program.intake.email.is_some(),
+        ),
     };
     SqliteStore::open(db, settings)
 }
@@ -74,24 +77,29 @@ pub fn run(options: IntakeOptions) -> Result<(), IntakeError> {
 
 async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
     let program = load_program(&options.root)?;
-    let config = IntakeConfig::new(&program, options.limits, options.behind_proxy).map_err(IntakeError::Config)?;
+    let config = IntakeConfig::new(&program, options.limits, options.behind_proxy)
+        .map_err(IntakeError::Config)?;
     let outbox = Arc::new(Outbox {
         config: config.clone(),
         webhook: webhook(&program)?,
         email: email(&program)?,
         retry_base: options.retry_base,
     });
-    let theme = crate::theme::Theme::load(&options.root, &program.theme).map_err(IntakeError::Program)?;
+    let theme =
+        crate::theme::Theme::load(&options.root, &program.theme).map_err(IntakeError::Program)?;
     let store: Arc<dyn Store> = Arc::new(open_store(&program, &options.db)?);
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|source| IntakeError::Listen { address: options.listen, source })?;
-    let address = listener.local_addr().map_err(|source| IntakeError::Listen { address: options.listen, source })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| IntakeError::Listen { address: options.listen, source })?;
     let limiter = Arc::new(guard::Limiter::new(options.limits.submissions_per_minute));
     let sweeper = guard::sweep_regularly(Arc::clone(&limiter));
     let wake = Arc::new(Notify::new());
     let (stop, stopped) = watch::channel(false);
-    let deliveries = tokio::spawn(outbox::run(outbox, Arc::clone(&store), Arc::clone(&wake), stopped));
+    let deliveries =
+        tokio::spawn(outbox::run(outbox, Arc::clone(&store), Arc::clone(&wake), stopped));
     let intake = Arc::new(http::Intake {
         config,
         store,
@@ -99,7 +107,10 @@ async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
         limiter,
         outbox: wake,
     });
-    tracing::info!("taking referrals on http://{address}/referrals (database `{}`)", options.db.display());
+    tracing::info!(
+        "taking referrals on http://{address}/referrals (database `{}`)",
+        options.db.display()
+    );
     let app = http::app(intake).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     tracing::info!("stopping: requests in flight are finished, the outbox is kept for next time");
@@ -114,7 +125,7 @@ async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
 fn webhook(program: &Program) -> Result<Option<Webhook>, IntakeError> {
     let Some(settings) = &program.intake.webhook else { return Ok(None) };
     let secret = std::env::var(&settings.secret_env).unwrap_or_default();
-    if secret.len() < 16 {
+    if secret.chars().count() < 16 {
         return Err(IntakeError::Config(format!(
             "the webhook needs a signing secret of at least 16 characters in the environment \
              variable `{}`",

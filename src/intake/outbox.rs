@@ -54,6 +54,13 @@ impl Webhook {
 
 impl Email {
     pub fn new(settings: EmailSettings, smtp_url: &str) -> Result<Email, String> {
+        // Checked now so that a typo in partners.yaml stops the service at once, instead of
+        // failing every email for hours of retries.
+        for (field, address) in [("from", &settings.from), ("to", &settings.to)] {
+            address.parse::<lettre::message::Mailbox>().map_err(|e| {
+                format!("`program.intake.email.{field}` is not an email address ({e}): `{address}`")
+            })?;
+        }
         install_crypto();
         let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp_url)
             .map_err(|e| format!("`{}` is not a usable SMTP URL: {e}", settings.smtp_env))?
@@ -91,7 +98,12 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Delivers due notifications until `stop` turns true, waking when one is queued or falls due.
-pub async fn run(outbox: Arc<Outbox>, store: Arc<dyn Store>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    outbox: Arc<Outbox>,
+    store: Arc<dyn Store>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let due = match store.due_deliveries(Timestamp::now(), 32).await {
             Ok(due) => due,
@@ -100,6 +112,7 @@ pub async fn run(outbox: Arc<Outbox>, store: Arc<dyn Store>, wake: Arc<Notify>, 
                 Vec::new()
             }
         };
+        let mut unrecorded = false;
         for delivery in &due {
             if *stop.borrow() {
                 return;
@@ -107,6 +120,15 @@ pub async fn run(outbox: Arc<Outbox>, store: Arc<dyn Store>, wake: Arc<Notify>, 
             let attempt = outbox.deliver(delivery).await;
             if let Err(e) = store.record_attempt(delivery.id, attempt).await {
                 tracing::error!("cannot record a delivery attempt: {e}");
+                unrecorded = true;
+            }
+        }
+        // While the database cannot record attempts, the same notifications stay due: pause
+        // rather than send them again at once, over and over.
+        if unrecorded || due.is_empty() && store.next_delivery_at().await.is_err() {
+            tokio::select! {
+                _ = tokio::time::sleep(outbox.retry_base) => continue,
+                _ = stop.changed() => return,
             }
         }
         if due.len() == 32 {
@@ -139,18 +161,37 @@ impl Outbox {
         let referral = delivery.referral.id;
         match outcome {
             Ok(detail) => {
-                tracing::info!(referral, delivery = delivery.id, "{} delivered", channel_name(delivery.channel));
+                tracing::info!(
+                    referral,
+                    delivery = delivery.id,
+                    "{} delivered",
+                    channel_name(delivery.channel)
+                );
                 Attempt::Delivered { detail }
             }
             Err(detail) => {
                 let attempts = delivery.attempts + 1;
                 let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                    let wait = self.retry_base.saturating_mul(1 << attempts.min(20).saturating_sub(1)).min(MAX_BACKOFF);
-                    Timestamp::now() + SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO)
+                    let wait = self
+                        .retry_base
+                        .saturating_mul(1 << attempts.min(20).saturating_sub(1))
+                        .min(MAX_BACKOFF);
+                    Timestamp::now()
+                        + SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO)
                 });
                 match retry_at {
-                    Some(at) => tracing::warn!(referral, delivery = delivery.id, "{} failed ({detail}); attempt {attempts}, next at {at}", channel_name(delivery.channel)),
-                    None => tracing::error!(referral, delivery = delivery.id, "{} failed {attempts} times ({detail}); given up", channel_name(delivery.channel)),
+                    Some(at) => tracing::warn!(
+                        referral,
+                        delivery = delivery.id,
+                        "{} failed ({detail}); attempt {attempts}, next at {at}",
+                        channel_name(delivery.channel)
+                    ),
+                    None => tracing::error!(
+                        referral,
+                        delivery = delivery.id,
+                        "{} failed {attempts} times ({detail}); given up",
+                        channel_name(delivery.channel)
+                    ),
                 }
                 Attempt::Failed { detail, retry_at }
             }
@@ -198,7 +239,8 @@ impl Outbox {
             },
         });
         if personal_data {
-            body["referral"]["details"] = serde_json::to_value(&referral.fields).expect("fields serialize");
+            body["referral"]["details"] =
+                serde_json::to_value(&referral.fields).expect("fields serialize");
         }
         body
     }
@@ -213,13 +255,26 @@ impl Outbox {
 
 /// The partner manager's email about one event. Every header value goes through lettre's typed
 /// builders, which refuse line breaks, and every text is escaped in the HTML part.
-pub fn notification_email(config: &IntakeConfig, settings: &EmailSettings, delivery: &Delivery) -> Result<lettre::Message, String> {
-    use lettre::message::{Mailbox, MultiPart, header::ContentType, SinglePart};
+pub fn notification_email(
+    config: &IntakeConfig,
+    settings: &EmailSettings,
+    delivery: &Delivery,
+) -> Result<lettre::Message, String> {
+    use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
     let referral = &delivery.referral;
-    let firm = config.partners.get(&referral.partner_id).map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
-    let one_line = |text: &str| text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+    let firm = config
+        .partners
+        .get(&referral.partner_id)
+        .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
+    let one_line =
+        |text: &str| text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
     let subject = match delivery.event.as_str() {
-        "referral.submitted" => format!("New referral #{} from {}: {}", referral.id, one_line(firm), one_line(&referral.fields.client_org)),
+        "referral.submitted" => format!(
+            "New referral #{} from {}: {}",
+            referral.id,
+            one_line(firm),
+            one_line(&referral.fields.client_org)
+        ),
         _ => format!("Referral #{} is now {}", referral.id, delivery.status),
     };
     let due = referral.submitted_at + SignedDuration::from_hours(i64::from(config.sla_hours));
@@ -230,20 +285,38 @@ pub fn notification_email(config: &IntakeConfig, settings: &EmailSettings, deliv
         ("Referrer", format!("{} <{}>", f.referrer_name, f.referrer_email)),
         ("Client", f.client_org.clone()),
         ("Client domain", f.client_domain.clone().unwrap_or_default()),
-        ("Client contact", [Some(f.client_contact_name.clone()), f.client_contact_email.clone(), f.client_contact_phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ")),
+        (
+            "Client contact",
+            [
+                Some(f.client_contact_name.clone()),
+                f.client_contact_email.clone(),
+                f.client_contact_phone.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
         ("Challenge", f.challenge.clone()),
         ("Context", f.context.clone().unwrap_or_default()),
         ("Promises made", f.promises.clone().unwrap_or_default()),
         ("Involvement", f.involvement.clone()),
         ("Acknowledge by", super::pages::when(due)),
-        ("Possible duplicate of", referral.duplicate_of.map(|d| format!("#{d}")).unwrap_or_default()),
+        (
+            "Possible duplicate of",
+            referral.duplicate_of.map(|d| format!("#{d}")).unwrap_or_default(),
+        ),
     ];
-    let text: String = rows.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}: {v}\n")).collect();
+    let text: String =
+        rows.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}: {v}\n")).collect();
     let html = format!(
         "<table>{}</table>",
         rows.iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("<tr><th align=left>{k}</th><td>{}</td></tr>", crate::markdown::escape(v)))
+            .map(|(k, v)| format!(
+                "<tr><th align=left>{k}</th><td>{}</td></tr>",
+                crate::markdown::escape(v)
+            ))
             .collect::<String>()
     );
     let from: Mailbox = settings.from.parse().map_err(|e| format!("`from` address: {e}"))?;
@@ -288,20 +361,7 @@ mod tests {
     use crate::intake::status::Status;
     use crate::intake::store::{Referral, ReferralFields};
 
-    const PARTNERS_YAML: &str = "\
-program:
-  name: Test Network
-  base_url: https://partners.example.com/
-  contact: partners@example.com
-  intake_url: https://intake.example.com/referrals
-tiers:
-  - id: strategic
-    name: Strategic
-partners:
-  - id: harbor
-    firm: Harbor Legal
-    tier: strategic
-";
+    const PARTNERS_YAML: &str = include_str!("../../tests/fixtures/intake/partners.yaml");
 
     fn config() -> IntakeConfig {
         let program = crate::program::parse(Path::new("partners.yaml"), PARTNERS_YAML).unwrap();
@@ -365,9 +425,12 @@ partners:
     #[test]
     fn email_escapes_referral_text_in_its_html_part() {
         let settings = settings("ops@example.com", "portal@example.com");
-        let message =
-            notification_email(&config(), &settings, &delivery("Acme", "<script>alert(1)</script>"))
-                .unwrap();
+        let message = notification_email(
+            &config(),
+            &settings,
+            &delivery("Acme", "<script>alert(1)</script>"),
+        )
+        .unwrap();
         let text = formatted(&message);
         let html = text.split("Content-Type: text/html").nth(1).expect("an HTML part");
         // Undo quoted-printable soft line breaks, should lettre have chosen that encoding.
@@ -379,10 +442,14 @@ partners:
     #[test]
     fn email_refuses_addresses_with_line_breaks() {
         let delivery = delivery("Acme", "Slow close.");
-        for hostile in ["ops@example.com\r\nBcc: spy@evil.example", "ops@example.com\nBcc: spy@x.example"] {
-            let to = notification_email(&config(), &settings(hostile, "portal@example.com"), &delivery);
+        for hostile in
+            ["ops@example.com\r\nBcc: spy@evil.example", "ops@example.com\nBcc: spy@x.example"]
+        {
+            let to =
+                notification_email(&config(), &settings(hostile, "portal@example.com"), &delivery);
             assert!(to.unwrap_err().contains("`to`"));
-            let from = notification_email(&config(), &settings("ops@example.com", hostile), &delivery);
+            let from =
+                notification_email(&config(), &settings("ops@example.com", hostile), &delivery);
             assert!(from.unwrap_err().contains("`from`"));
         }
     }
@@ -395,5 +462,16 @@ partners:
         let head = text.split("\r\n\r\n").next().unwrap();
         assert!(!head.contains("\r\nBcc:"), "{head}");
         assert!(head.contains("Subject: New referral #7 from Harbor Legal: Acme  Bcc:"), "{head}");
+    }
+
+    #[test]
+    fn refuses_to_start_email_with_a_malformed_address() {
+        let settings = EmailSettings {
+            to: "partners@example.com".into(),
+            from: "not an address".into(),
+            smtp_env: "PORTICO_SMTP_URL".into(),
+        };
+        let error = Email::new(settings, "smtp://127.0.0.1:2525").err().unwrap();
+        assert!(error.contains("`program.intake.email.from` is not an email address"), "{error}");
     }
 }

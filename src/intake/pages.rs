@@ -52,7 +52,13 @@ impl Pages {
         Pages { theme }
     }
 
-    fn render(&self, template: &str, config: &IntakeConfig, partner: Option<&str>, extra: impl FnOnce(&mut tera::Context)) -> String {
+    fn render(
+        &self,
+        template: &str,
+        config: &IntakeConfig,
+        partner: Option<&str>,
+        extra: impl FnOnce(&mut tera::Context),
+    ) -> String {
         let mut context = tera::Context::new();
         context.insert(
             "program",
@@ -68,13 +74,21 @@ impl Pages {
         extra(&mut context);
         self.theme.tera.render(template, &context).unwrap_or_else(|e| {
             tracing::error!("the theme's `{template}` does not render: {}", describe_error(&e));
-            format!("<!doctype html><title>{0}</title><p>{0}: the page template is broken; \
-                write to the partner team instead.</p>", config.program_name)
+            format!(
+                "<!doctype html><title>{0}</title><p>{0}: the page template is broken; \
+                write to the partner team instead.</p>",
+                config.program_name
+            )
         })
     }
 
     /// The form again, filled in as sent, with a message beside each bad field.
-    pub fn retry(&self, config: &IntakeConfig, values: &BTreeMap<String, String>, errors: &BTreeMap<String, String>) -> String {
+    pub fn retry(
+        &self,
+        config: &IntakeConfig,
+        values: &BTreeMap<String, String>,
+        errors: &BTreeMap<String, String>,
+    ) -> String {
         let partner = values.get("partner_id").map(String::as_str);
         self.render("intake-retry.html", config, partner, |context| {
             context.insert("values", values);
@@ -83,7 +97,10 @@ impl Pages {
     }
 
     pub fn tracking(&self, config: &IntakeConfig, referral: &Referral) -> String {
-        let firm = config.partners.get(&referral.partner_id).map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
+        let firm = config
+            .partners
+            .get(&referral.partner_id)
+            .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
         let view = tracking_view(config, referral, firm);
         self.render("intake-tracking.html", config, Some(&referral.partner_id), |context| {
             context.insert("referral", &view);
@@ -99,7 +116,11 @@ impl Pages {
     }
 }
 
-fn tracking_view<'a>(config: &IntakeConfig, referral: &'a Referral, firm: &'a str) -> TrackingView<'a> {
+fn tracking_view<'a>(
+    config: &IntakeConfig,
+    referral: &'a Referral,
+    firm: &'a str,
+) -> TrackingView<'a> {
     let due = referral.submitted_at + jiff::SignedDuration::from_hours(i64::from(config.sla_hours));
     TrackingView {
         id: referral.id,
@@ -131,7 +152,10 @@ pub fn when(at: Timestamp) -> String {
 
 /// The JSON form of a tracking page.
 pub fn tracking_json(config: &IntakeConfig, referral: &Referral) -> serde_json::Value {
-    let firm = config.partners.get(&referral.partner_id).map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
+    let firm = config
+        .partners
+        .get(&referral.partner_id)
+        .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
     let due = referral.submitted_at + jiff::SignedDuration::from_hours(i64::from(config.sla_hours));
     serde_json::json!({
         "id": referral.id,

@@ -74,11 +74,10 @@ impl Posted {
     /// validation can reject it.
     pub fn from_json(body: &[u8]) -> Result<Posted, Malformed> {
         let text = std::str::from_utf8(body).map_err(|_| Malformed::NotUtf8)?;
-        let fields: JsonFields =
-            serde_json::from_str(text).map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => Malformed::NotAnObject,
-                _ => Malformed::Json(e.to_string()),
-            })?;
+        let fields: JsonFields = serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => Malformed::NotAnObject,
+            _ => Malformed::Json(e.to_string()),
+        })?;
         Ok(Posted(fields.0))
     }
 
@@ -120,9 +119,13 @@ fn form_text(encoded: &[u8]) -> Result<String, Malformed> {
         match encoded[i] {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = encoded.get(i + 1..i + 3).ok_or(Malformed::Form("a cut-off `%` escape"))?;
-                let hex = std::str::from_utf8(hex).map_err(|_| Malformed::Form("a bad `%` escape"))?;
-                bytes.push(u8::from_str_radix(hex, 16).map_err(|_| Malformed::Form("a bad `%` escape"))?);
+                let hex =
+                    encoded.get(i + 1..i + 3).ok_or(Malformed::Form("a cut-off `%` escape"))?;
+                let hex =
+                    std::str::from_utf8(hex).map_err(|_| Malformed::Form("a bad `%` escape"))?;
+                bytes.push(
+                    u8::from_str_radix(hex, 16).map_err(|_| Malformed::Form("a bad `%` escape"))?,
+                );
                 i += 2;
             }
             byte => bytes.push(byte),
@@ -142,7 +145,10 @@ impl<'de> serde::Deserialize<'de> for JsonFields {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object of fields")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonFields, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonFields, A::Error> {
                 let mut fields = Vec::new();
                 while let Some((name, value)) = map.next_entry::<String, serde_json::Value>()? {
                     let value = match value {
@@ -200,7 +206,9 @@ pub fn validate(
     if let Some(id) = &partner_id
         && !known_partner(id)
     {
-        check.errors.add("partner_id", "no partner has this ID; use the ID from your welcome email");
+        check
+            .errors
+            .add("partner_id", "no partner has this ID; use the ID from your welcome email");
     }
     let referrer_name = check.text("referrer_name", 200, Lines::One, Need::Required);
     let referrer_email = check.email("referrer_email", Need::Required);
@@ -301,9 +309,13 @@ impl Checker<'_> {
     fn domain(&mut self, name: &str) -> Option<String> {
         let text = self.text(name, 253, Lines::One, Need::Optional)?;
         let lower = text.to_lowercase();
-        let rest = lower.strip_prefix("https://").or(lower.strip_prefix("http://")).unwrap_or(&lower);
+        let rest =
+            lower.strip_prefix("https://").or(lower.strip_prefix("http://")).unwrap_or(&lower);
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = host.rsplit_once(':').filter(|(_, port)| port.parse::<u16>().is_ok()).map_or(host, |(h, _)| h);
+        let host = host
+            .rsplit_once(':')
+            .filter(|(_, port)| port.parse::<u16>().is_ok())
+            .map_or(host, |(h, _)| h);
         match host_name(host) {
             Some(host) => Some(host.strip_prefix("www.").unwrap_or(&host).to_string()),
             None => {
@@ -316,9 +328,7 @@ impl Checker<'_> {
     fn phone(&mut self, name: &str) -> Option<String> {
         let phone = self.text(name, 40, Lines::One, Need::Optional)?;
         let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let allowed = phone
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " +()-./#*".contains(c));
+        let allowed = phone.chars().all(|c| c.is_ascii_alphanumeric() || " +()-./#*".contains(c));
         if !allowed || !(6..=20).contains(&digits) {
             self.errors.add(name, "not a phone number; write digits with an optional leading +");
             return None;
@@ -332,7 +342,8 @@ impl Checker<'_> {
             None => INVOLVEMENT[0].to_string(),
             Some(value) if INVOLVEMENT.contains(&value.as_str()) => value,
             Some(_) => {
-                self.errors.add("involvement", format!("choose one of: {}", INVOLVEMENT.join(", ")));
+                self.errors
+                    .add("involvement", format!("choose one of: {}", INVOLVEMENT.join(", ")));
                 INVOLVEMENT[0].to_string()
             }
         }
@@ -412,8 +423,10 @@ mod tests {
 
     #[test]
     fn keeps_accents_cjk_and_right_to_left_names_exactly() {
-        for name in ["Zoë Ångström-Núñez", "山田 太郎", "مريم الحسيني", "דוד כהן"] {
-            let body = VALID.replace("referrer_name=Ana", &format!("referrer_name={}", url_encode(name)));
+        for name in ["Zoë Ångström-Núñez", "山田 太郎", "مريم الحسيني", "דוד כהן"]
+        {
+            let body =
+                VALID.replace("referrer_name=Ana", &format!("referrer_name={}", url_encode(name)));
             assert_eq!(check(&body).unwrap().fields.referrer_name, name);
         }
     }
@@ -458,23 +471,35 @@ mod tests {
 
     #[test]
     fn rejects_control_characters_in_single_line_fields() {
-        let errors = check(&VALID.replace("referrer_name=Ana", "referrer_name=Ana%0D%0ABcc")).unwrap_err();
+        let errors =
+            check(&VALID.replace("referrer_name=Ana", "referrer_name=Ana%0D%0ABcc")).unwrap_err();
         assert!(errors.0["referrer_name"].contains("control characters"));
         assert!(check(&VALID.replace("challenge=Close", "challenge=Close%0D%0Aslow")).is_ok());
     }
 
     #[test]
     fn checks_email_and_domain_syntax() {
-        for bad in ["a@b", "a@@b.example", "a b@c.example", "@c.example", "a@-c.example", "a@1.2.3.4"] {
+        for bad in
+            ["a@b", "a@@b.example", "a b@c.example", "@c.example", "a@-c.example", "a@1.2.3.4"]
+        {
             let body = VALID.replace("ana%40harbor.example", &url_encode(bad));
             assert!(check(&body).unwrap_err().0.contains_key("referrer_email"), "{bad}");
         }
         for bad in ["localhost", "acme", "acme..example", "127.0.0.1", "exa mple.com", "acme.123"] {
-            let body = VALID.replace("client_domain=https%3A%2F%2Fwww.Acme.example%2Fabout", &format!("client_domain={}", url_encode(bad)));
+            let body = VALID.replace(
+                "client_domain=https%3A%2F%2Fwww.Acme.example%2Fabout",
+                &format!("client_domain={}", url_encode(bad)),
+            );
             assert!(check(&body).unwrap_err().0.contains_key("client_domain"), "{bad}");
         }
-        let body = VALID.replace("client_domain=https%3A%2F%2Fwww.Acme.example%2Fabout", &format!("client_domain={}", url_encode("Bücher.example")));
-        assert_eq!(check(&body).unwrap().fields.client_domain.as_deref(), Some("xn--bcher-kva.example"));
+        let body = VALID.replace(
+            "client_domain=https%3A%2F%2Fwww.Acme.example%2Fabout",
+            &format!("client_domain={}", url_encode("Bücher.example")),
+        );
+        assert_eq!(
+            check(&body).unwrap().fields.client_domain.as_deref(),
+            Some("xn--bcher-kva.example")
+        );
     }
 
     #[test]

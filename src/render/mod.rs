@@ -92,6 +92,12 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
     rendered.extend(listings);
     rendered.extend(renderer.tags()?);
     rendered.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
+    // Where the intake service sends a partner after a form post; without an intake, nothing
+    // would link to it.
+    if job.program.intake_url.is_some() {
+        let path = format!("{}/index.html", crate::content::REFERRAL_RECEIVED);
+        rendered.push(renderer.plain(&path, "referral-received.html", renderer.inputs())?);
+    }
     rendered.push(renderer.sitemap()?);
     rendered.push(renderer.plain("robots.txt", "robots.txt", renderer.inputs())?);
     let fingerprints =

@@ -1,26 +1,7 @@
 //! A program with partners and an intake URL, and referral bodies, for the intake tests.
 
 /// Two partners in different tiers; the portal lives at `https://partners.example.com/`.
-pub const PARTNERS_YAML: &str = "\
-program:
-  name: Test Network
-  base_url: https://partners.example.com/
-  contact: partners@example.com
-  intake_url: https://intake.example.com/referrals
-  response_sla: 24h
-tiers:
-  - id: strategic
-    name: Strategic
-  - id: referral-network
-    name: Referral Network
-partners:
-  - id: harbor
-    firm: Harbor Legal
-    tier: strategic
-  - id: birch
-    firm: Birch Advisory
-    tier: referral-network
-";
+pub const PARTNERS_YAML: &str = include_str!("../fixtures/intake/partners.yaml");
 
 pub const ORIGIN: &str = "https://partners.example.com";
 

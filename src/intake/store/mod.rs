@@ -182,9 +182,14 @@ pub struct Delivery {
 /// How one delivery attempt went.
 #[derive(Debug, Clone)]
 pub enum Attempt {
-    Delivered { detail: String },
+    Delivered {
+        detail: String,
+    },
     /// Failed; tried again at `retry_at`, or never again when `None`.
-    Failed { detail: String, retry_at: Option<Timestamp> },
+    Failed {
+        detail: String,
+        retry_at: Option<Timestamp>,
+    },
 }
 
 /// One line of the delivery log.
@@ -201,9 +206,13 @@ pub struct LoggedAttempt {
 pub enum StoreError {
     #[error("no referral #{0}")]
     NotFound(i64),
-    #[error("referral #{id} is `{from}`; it cannot move to `{to}` (pass --force to move it anyway)")]
+    #[error(
+        "referral #{id} is `{from}`; it cannot move to `{to}` (pass --force to move it anyway)"
+    )]
     Transition { id: i64, from: Status, to: Status },
-    #[error("the referral database `{path}` was written by a newer portico (schema {found}, this one knows {known})")]
+    #[error(
+        "the referral database `{path}` was written by a newer portico (schema {found}, this one knows {known})"
+    )]
     TooNew { path: String, found: i64, known: i64 },
     #[error("the referral database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -229,8 +238,11 @@ pub trait Store: Send + Sync + 'static {
     /// Moves a referral along the ladder and queues the change's notifications.
     async fn change_status(&self, id: i64, change: StatusChange) -> Result<Referral, StoreError>;
     /// Notifications due at `now`, oldest first.
-    async fn due_deliveries(&self, now: Timestamp, limit: usize)
-    -> Result<Vec<Delivery>, StoreError>;
+    async fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
     /// When the next pending notification falls due, if any does.
     async fn next_delivery_at(&self) -> Result<Option<Timestamp>, StoreError>;
     async fn record_attempt(&self, delivery: i64, attempt: Attempt) -> Result<(), StoreError>;

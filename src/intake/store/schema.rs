@@ -35,11 +35,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX referrals_by_idempotency_key
         ON referrals(partner_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
-    CREATE INDEX referrals_by_client_domain
-        ON referrals(client_domain, submitted_at) WHERE client_domain IS NOT NULL;
+    CREATE INDEX referrals_by_client_domain ON referrals(client_domain, submitted_at);
     CREATE INDEX referrals_by_client_email
-        ON referrals(lower(client_contact_email), submitted_at)
-        WHERE client_contact_email IS NOT NULL;
+        ON referrals(lower(client_contact_email), submitted_at);
     CREATE INDEX referrals_by_partner ON referrals(partner_id, submitted_at);
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,

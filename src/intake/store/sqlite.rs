@@ -38,6 +38,8 @@ type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 pub struct SqliteStore {
     jobs: Option<mpsc::Sender<Work>>,
     writer: Option<JoinHandle<()>>,
+    /// Dropping the sender stops the checkpointer.
+    checkpointer: Option<(std::sync::mpsc::Sender<()>, JoinHandle<()>)>,
     readers: Arc<Readers>,
     settings: Arc<StoreSettings>,
 }
@@ -53,14 +55,17 @@ impl SqliteStore {
         let mut conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         schema::migrate(&mut conn, &path.display().to_string())?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoints = connect(path)?;
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let checkpointer =
+            spawn("referral-checkpoints", move || checkpoint_loop(checkpoints, stopped))?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        let writer = std::thread::Builder::new()
-            .name("referral-writer".into())
-            .spawn(move || write_loop(conn, queue))
-            .map_err(|e| StoreError::Commit(format!("cannot start the writer thread: {e}")))?;
+        let writer = spawn("referral-writer", move || write_loop(conn, queue))?;
         Ok(SqliteStore {
             jobs: Some(jobs),
             writer: Some(writer),
+            checkpointer: Some((stop, checkpointer)),
             readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
             settings: Arc::new(settings),
         })
@@ -110,6 +115,10 @@ impl SqliteStore {
 impl Drop for SqliteStore {
     /// Lets the writer finish what is queued, so a shutdown loses nothing it acknowledged.
     fn drop(&mut self) {
+        if let Some((stop, checkpointer)) = self.checkpointer.take() {
+            drop(stop);
+            let _ = checkpointer.join();
+        }
         self.jobs.take();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
@@ -126,6 +135,25 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, StoreError> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(work)
+        .map_err(|e| StoreError::Commit(format!("cannot start the {name} thread: {e}")))
+}
+
+/// Copies the write-ahead log into the database a few times a second. Done here rather than
+/// in the writer's commits (SQLite's default), it keeps those commits, and so every answer,
+/// short; a PASSIVE checkpoint neither waits for the writer nor blocks it.
+fn checkpoint_loop(conn: Connection, stop: std::sync::mpsc::Receiver<()>) {
+    let interval = std::time::Duration::from_millis(250);
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(interval) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!("a checkpoint of the referral database failed: {e}");
+        }
+    }
+}
+
 fn write_loop(mut conn: Connection, mut queue: mpsc::Receiver<Work>) {
     let mut last = Timestamp::UNIX_EPOCH;
     while let Some(first) = queue.blocking_recv() {
@@ -139,7 +167,10 @@ fn write_loop(mut conn: Connection, mut queue: mpsc::Receiver<Work>) {
         // Server time never runs backwards between referrals, so the first registration by
         // time is also the first by id. Milliseconds are what the database keeps.
         last = last.max(at(Timestamp::now().as_millisecond()));
+        let started = std::time::Instant::now();
+        let size = batch.len();
         commit_batch(&mut conn, batch, last);
+        tracing::debug!("committed {size} writes in {:?}", started.elapsed());
     }
 }
 
@@ -183,6 +214,17 @@ fn at(ms: i64) -> Timestamp {
 fn status_of(text: &str) -> Status {
     text.parse().unwrap_or(Status::Submitted)
 }
+
+const SUBMITTED: &str = "referral.submitted";
+
+/// The first referral of the same client by another partner inside the window. One indexed
+/// search per key: an OR across the two indexes would scan the whole table on every insert.
+const DUPLICATE_SQL: &str = "SELECT id FROM ( \
+    SELECT id, submitted_at FROM referrals \
+    WHERE client_domain = ?3 AND submitted_at >= ?2 AND partner_id <> ?1 \
+    UNION ALL SELECT id, submitted_at FROM referrals \
+    WHERE lower(client_contact_email) = lower(?4) AND submitted_at >= ?2 AND partner_id <> ?1) \
+    ORDER BY submitted_at, id LIMIT 1";
 
 const REFERRAL_COLUMNS: &str = "id, partner_id, token, status, submitted_at, acknowledged_at, \
     duplicate_of, referrer_name, referrer_email, client_org, client_domain, client_contact_name, \
@@ -268,7 +310,10 @@ fn queue_notices(
         "INSERT INTO outbox (referral_id, channel, event, status, created_at, next_attempt_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?;
-    for channel in &settings.channels {
+    // The partner team changes statuses itself; only systems (the webhook) hear of changes.
+    let channels =
+        settings.channels.iter().filter(|c| event == SUBMITTED || **c == Channel::Webhook);
+    for channel in channels {
         insert.execute(params![id, channel.as_str(), event, status.as_str(), ms(now)])?;
     }
     Ok(())
@@ -302,13 +347,10 @@ fn submit(
             return Ok(if same { Submitted::Replayed(receipt) } else { Submitted::KeyReused });
         }
     }
-    let window_start = now.as_millisecond() - i64::from(settings.protection_window_hours) * 3_600_000;
+    let window_start =
+        now.as_millisecond() - i64::from(settings.protection_window_hours) * 3_600_000;
     let duplicate_of: Option<i64> = conn
-        .prepare_cached(
-            "SELECT id FROM referrals WHERE partner_id <> ?1 AND submitted_at >= ?2 \
-             AND (client_domain = ?3 OR lower(client_contact_email) = lower(?4)) \
-             ORDER BY submitted_at, id LIMIT 1",
-        )?
+        .prepare_cached(DUPLICATE_SQL)?
         .query_row(
             params![
                 new.partner_id,
@@ -360,7 +402,7 @@ fn submit(
         }),
     };
     record_event(conn, id, now, &event)?;
-    queue_notices(conn, settings, id, "referral.submitted", Status::Submitted, now)?;
+    queue_notices(conn, settings, id, SUBMITTED, Status::Submitted, now)?;
     Ok(Submitted::Stored(Receipt { id, token: new.token, submitted_at: now, duplicate_of }))
 }
 
@@ -562,5 +604,76 @@ impl Store for SqliteStore {
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_lookup_searches_indexes_instead_of_scanning() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        schema::migrate(&mut conn, ":memory:").unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {DUPLICATE_SQL}"))
+            .unwrap()
+            .query_map(params!["a", 0, "x.example", "a@x.example"], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|step| step.contains("referrals_by_client_domain")), "{plan:?}");
+        assert!(plan.iter().any(|step| step.contains("referrals_by_client_email")), "{plan:?}");
+        assert!(!plan.iter().any(|step| step == "SCAN referrals"), "{plan:?}");
+    }
+
+    #[tokio::test]
+    async fn status_changes_notify_the_webhook_but_do_not_email_the_team() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let settings = StoreSettings {
+            protection_window_hours: 24,
+            channels: vec![Channel::Webhook, Channel::Email],
+        };
+        let store = SqliteStore::open(&dir.path().join("r.db"), settings).unwrap();
+        let fields = ReferralFields {
+            referrer_name: "Ana".into(),
+            referrer_email: "ana@a.example".into(),
+            client_org: "Acme".into(),
+            client_domain: None,
+            client_contact_name: "Jo".into(),
+            client_contact_email: None,
+            client_contact_phone: None,
+            challenge: "x".into(),
+            context: None,
+            promises: None,
+            involvement: "introduce".into(),
+            client_consent: true,
+        };
+        let new = NewReferral {
+            partner_id: "a".into(),
+            fields,
+            idempotency_key: None,
+            token: Token::generate(),
+        };
+        let Submitted::Stored(receipt) = store.submit(new).await.unwrap() else { panic!() };
+        let change = StatusChange {
+            status: Status::Acknowledged,
+            author: "Dana".into(),
+            partner_note: None,
+            internal_note: None,
+            force: false,
+        };
+        store.change_status(receipt.id, change).await.unwrap();
+        let due = store.due_deliveries(Timestamp::now(), 10).await.unwrap();
+        let queued: Vec<(Channel, &str)> =
+            due.iter().map(|d| (d.channel, d.event.as_str())).collect();
+        assert_eq!(
+            queued,
+            [
+                (Channel::Webhook, "referral.submitted"),
+                (Channel::Email, "referral.submitted"),
+                (Channel::Webhook, "referral.status_changed"),
+            ]
+        );
     }
 }
