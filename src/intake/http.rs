@@ -185,12 +185,18 @@ async fn submit(State(intake): State<Arc<Intake>>, headers: HeaderMap, body: Bod
     };
     match intake.store.submit(referral).await {
         Ok(Submitted::Stored(receipt)) => {
-            tracing::info!(referral = receipt.id, partner = %partner_id, duplicate_of = ?receipt.duplicate_of, "referral stored");
+            match receipt.duplicate_of {
+                Some(earlier) => tracing::info!(
+                    "referral #{} stored (possible duplicate of #{earlier})",
+                    receipt.id
+                ),
+                None => tracing::info!("referral #{} stored", receipt.id),
+            }
             intake.outbox.notify_one();
             received(&intake, wants, &partner_id, &receipt)
         }
         Ok(Submitted::Replayed(receipt)) => {
-            tracing::info!(referral = receipt.id, "a retry of a stored referral answered again");
+            tracing::info!("a retry of referral #{} answered again", receipt.id);
             received(&intake, wants, &partner_id, &receipt)
         }
         Ok(Submitted::KeyReused) => {

@@ -158,40 +158,29 @@ impl Outbox {
                 None => Err("no email is configured in partners.yaml any more".to_string()),
             },
         };
-        let referral = delivery.referral.id;
+        let what =
+            format!("{} for referral #{}", channel_name(delivery.channel), delivery.referral.id);
         match outcome {
             Ok(detail) => {
-                tracing::info!(
-                    referral,
-                    delivery = delivery.id,
-                    "{} delivered",
-                    channel_name(delivery.channel)
-                );
+                tracing::info!("{what} delivered");
                 Attempt::Delivered { detail }
             }
             Err(detail) => {
                 let attempts = delivery.attempts + 1;
-                let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
-                    let wait = self
-                        .retry_base
-                        .saturating_mul(1 << attempts.min(20).saturating_sub(1))
-                        .min(MAX_BACKOFF);
+                let wait = (attempts < MAX_ATTEMPTS).then(|| {
+                    let doubled = 1u32 << attempts.min(20).saturating_sub(1);
+                    self.retry_base.saturating_mul(doubled).min(MAX_BACKOFF)
+                });
+                let retry_at = wait.map(|wait| {
                     Timestamp::now()
                         + SignedDuration::try_from(wait).unwrap_or(SignedDuration::ZERO)
                 });
-                match retry_at {
-                    Some(at) => tracing::warn!(
-                        referral,
-                        delivery = delivery.id,
-                        "{} failed ({detail}); attempt {attempts}, next at {at}",
-                        channel_name(delivery.channel)
+                match wait {
+                    Some(wait) => tracing::warn!(
+                        "{what} failed ({detail}); attempt {attempts}, next in {}s",
+                        wait.as_secs()
                     ),
-                    None => tracing::error!(
-                        referral,
-                        delivery = delivery.id,
-                        "{} failed {attempts} times ({detail}); given up",
-                        channel_name(delivery.channel)
-                    ),
+                    None => tracing::error!("{what} failed {attempts} times ({detail}); given up"),
                 }
                 Attempt::Failed { detail, retry_at }
             }

@@ -82,6 +82,7 @@ fn init_logging(global: &Global) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .event_format(Plain { ansi })
         .init();
 }
