@@ -223,7 +223,9 @@ impl Validator<'_> {
         let base_url = self.url(&raw.program.base_url);
         let intake_url = raw.program.intake_url.as_ref().map(|u| {
             self.url(u);
-            u.value.clone()
+            // The form posts to this address and the service serves exactly it, so the two
+            // must agree whether or not someone typed a trailing slash.
+            u.value.trim().trim_end_matches('/').to_string()
         });
         let response_sla_hours = match &raw.program.response_sla {
             Some(sla) => self.duration_hours(sla),

@@ -272,13 +272,36 @@ pub fn export(
     }
 }
 
-/// A cell a spreadsheet shows as text: one that would start a formula (`=`, `+`, `-`, `@`, tab
-/// or carriage return first) gets a leading `'`.
+/// A cell a spreadsheet shows as text: one that would start a formula gets a leading `'`. A
+/// formula starts with `=`, `+`, `-` or `@` (or their full-width forms, which some spreadsheets
+/// fold), possibly behind spaces or invisible characters, or the cell starts with a tab or a
+/// line break.
 pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
+    let starts_line = cell.starts_with(['\t', '\r', '\n']);
+    let first = cell.chars().find(|c| !c.is_whitespace() && !is_invisible(*c));
+    let formula = matches!(
+        first,
+        Some(
+            '=' | '+'
+                | '-'
+                | '@'
+                | '\u{FF1D}'
+                | '\u{FE66}'
+                | '\u{FF0B}'
+                | '\u{FE62}'
+                | '\u{FF0D}'
+                | '\u{FE63}'
+                | '\u{FF20}'
+                | '\u{FE6B}'
+        )
+    );
+    if starts_line || formula { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+}
+
+/// Format characters that take no space: zero-width spaces and joiners, direction marks, the
+/// byte-order mark, the soft hyphen.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -290,7 +313,19 @@ mod tests {
         for hostile in ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"] {
             assert!(spreadsheet_safe(hostile).starts_with('\''), "{hostile:?}");
         }
+        for hidden in [
+            "\u{200B}=1+1",
+            "\u{FEFF}=1+1",
+            "\u{202E}=1+1",
+            "\u{FF1D}1+1",
+            "\u{FE66}1+1",
+            "  =1",
+            "\n=1",
+        ] {
+            assert!(spreadsheet_safe(hidden).starts_with('\''), "{hidden:?}");
+        }
         assert_eq!(spreadsheet_safe("Acme = good"), "Acme = good");
+        assert_eq!(spreadsheet_safe("3-2"), "3-2");
         assert_eq!(spreadsheet_safe("山田"), "山田");
     }
 }

@@ -85,7 +85,7 @@ fn checklist_page_renders_its_task_list() {
 }
 
 #[test]
-fn referral_page_without_intake_falls_back_to_email() {
+fn referral_page_posts_to_the_intake() {
     let out = build_example();
     insta::assert_snapshot!("referral_form", page(out.path(), "referral-network/refer/index.html"));
 }

@@ -336,3 +336,18 @@ fn refuses_to_start_without_a_long_enough_webhook_secret() {
         assert!(stderr.contains("`HARBOR_HOOK_SECRET`"), "{stderr}");
     }
 }
+
+#[test]
+fn a_status_change_made_from_the_command_line_reaches_the_webhook_within_seconds() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (root, db) = site(&webhook_at(listener.local_addr().unwrap(), ""));
+    let receiver = Receiver::on(listener, |_| 200);
+    let server = IntakeServer::start(root.path(), &db, &[], ENV);
+    let id = submit(&server, &[]);
+    eventually("the submission's call", || receiver.calls().first().cloned());
+    let changed = referrals(root.path(), &db, &["status", &id.to_string(), "acknowledged"]);
+    assert!(changed.status.success(), "{}", String::from_utf8_lossy(&changed.stderr));
+    let call = eventually("the status change's call", || receiver.calls().get(1).cloned());
+    assert_eq!(call.json()["event"], "referral.status_changed");
+    assert_eq!(call.json()["referral"]["status"], "acknowledged");
+}

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use common::intake::{ORIGIN, PARTNERS_YAML, form_body, json_body};
-use portico::intake::config::{IntakeConfig, Limits};
+use portico::intake::config::{Deployment, IntakeConfig, Limits};
 use portico::intake::guard::Limiter;
 use portico::intake::http::{Intake, app};
 use portico::intake::pages::Pages;
@@ -75,7 +75,8 @@ fn router(
     limits: Limits,
     behind_proxy: bool,
 ) -> Router {
-    let config = IntakeConfig::new(program, limits, behind_proxy).unwrap();
+    let deployment = Deployment { limits, behind_proxy, base_url: None };
+    let config = IntakeConfig::new(program, &deployment).unwrap();
     let theme = portico::theme::Theme::load(Path::new("/nonexistent"), "default").unwrap();
     app(Arc::new(Intake {
         config,
@@ -83,6 +84,7 @@ fn router(
         pages: Pages::new(theme),
         limiter: Arc::new(Limiter::new(limits.submissions_per_minute)),
         outbox: Default::default(),
+        last_id: Default::default(),
     }))
 }
 
@@ -210,11 +212,11 @@ async fn invalid_utf8_is_400() {
 #[tokio::test]
 async fn oversized_body_is_413_whether_declared_or_streamed() {
     let fixture = Fixture::new();
-    let huge = form_body(&[("context", &"x".repeat(70_000))]);
+    let huge = form_body(&[("context", &"x".repeat(300_000))]);
     let answer = fixture.post_form(&huge).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        (0..80).map(|_| Ok(vec![b'a'; 1024])).collect();
+        (0..300).map(|_| Ok(vec![b'a'; 1024])).collect();
     let streamed = Body::from_stream(futures_stream(chunks));
     let answer = fixture.send(post("application/json", streamed)).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -334,7 +336,7 @@ async fn cors_preflight_and_error_answers_name_only_portal_origins() {
     let invalid = fixture.post_json(&json_body(&[("referrer_email", "x")])).await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.header("access-control-allow-origin"), ORIGIN);
-    let huge = fixture.post_json(&"x".repeat(70_000)).await;
+    let huge = fixture.post_json(&"x".repeat(300_000)).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(huge.header("access-control-allow-origin"), ORIGIN);
 }
@@ -526,4 +528,190 @@ async fn forwarded_for_is_ignored_unless_behind_a_proxy() {
     assert_eq!(post_from(&proxied, "198.51.100.1, 198.51.100.2", "d").await, StatusCode::CREATED);
     let spoofed = "198.51.100.2, 198.51.100.1";
     assert_eq!(post_from(&proxied, spoofed, "e").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn idempotency_key_header_is_checked_like_the_field() {
+    let fixture = Fixture::new();
+    let with_header = |key: &[u8], body: String| {
+        let mut request = post("application/json", body);
+        request
+            .headers_mut()
+            .insert("idempotency-key", axum::http::HeaderValue::from_bytes(key).unwrap());
+        request
+    };
+    let body = || json_body(&[]);
+    let first = fixture.send(with_header(b"retry-1", body())).await;
+    let again = fixture.send(with_header(b"retry-1", body())).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(first.json(), again.json());
+    for bad in ["k".repeat(129).as_bytes(), "cl\u{e9}-1".as_bytes(), b"has spaces"] {
+        let answer = fixture.send(with_header(bad, body())).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let both =
+        fixture.send(with_header(b"retry-2", json_body(&[("idempotency_key", "retry-3")]))).await;
+    assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fixture.stored().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_honeypot_sent_twice_is_a_broken_form_not_a_bot() {
+    let fixture = Fixture::new();
+    let answer = fixture.post_form(&format!("{}&website=", form_body(&[]))).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn decoy_answers_look_like_real_ones_and_name_no_partner_tier() {
+    let fixture = Fixture::new();
+    let real = fixture.post_json(&json_body(&[])).await.json();
+    let decoy =
+        fixture.post_json(&json_body(&[("website", "x"), ("idempotency_key", "d")])).await.json();
+    assert_eq!(decoy["id"], real["id"].as_i64().unwrap() + 1);
+    assert_eq!(
+        decoy["submitted_at"].as_str().unwrap().len(),
+        real["submitted_at"].as_str().unwrap().len()
+    );
+    let form = fixture.post_form(&form_body(&[("website", "x")])).await;
+    assert!(
+        form.header("location").starts_with("https://partners.example.com/referral-network/"),
+        "{}",
+        form.header("location")
+    );
+}
+
+#[tokio::test]
+async fn the_same_contact_email_written_differently_is_still_a_duplicate() {
+    let fixture = Fixture::new();
+    let pairs = [
+        ("jo@uniq4.example", "jo@uniq4.example."),
+        ("jo@uniq9.example", "jo@\u{ff55}\u{ff4e}\u{ff49}\u{ff51}9.example"),
+        ("jo@b\u{fc}cher4.example", "jo@xn--bcher4-3ya.example"),
+        ("j\u{f6}@case.example", "J\u{d6}@case.example"),
+    ];
+    for (n, (first, second)) in pairs.iter().enumerate() {
+        let key = format!("first-{n}");
+        fixture
+            .post_json(&json_body(&[
+                ("client_domain", ""),
+                ("client_contact_email", first),
+                ("idempotency_key", &key),
+            ]))
+            .await;
+        let key = format!("second-{n}");
+        let later = json_body(&[
+            ("partner_id", "birch"),
+            ("client_domain", ""),
+            ("client_contact_email", second),
+            ("idempotency_key", &key),
+        ]);
+        assert_eq!(fixture.post_json(&later).await.status, StatusCode::CREATED, "{second}");
+        let stored = fixture.stored().await;
+        assert_eq!(
+            stored.last().unwrap().duplicate_of,
+            Some(stored[stored.len() - 2].id),
+            "{first} ~ {second}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_utf8_uncompressed_bodies_are_read() {
+    let fixture = Fixture::new();
+    for content_type in ["application/json; charset=utf-16", "application/json; charset=iso-8859-1"]
+    {
+        let answer = fixture.send(post(content_type, json_body(&[]))).await;
+        assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+    }
+    let mut gzipped = post("application/json", json_body(&[]));
+    gzipped.headers_mut().insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+    assert_eq!(fixture.send(gzipped).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(fixture.stored().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_body_cut_off_midway_is_400_not_413() {
+    let fixture = Fixture::new();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        vec![Ok(b"{\"partner_id\":".to_vec()), Err(std::io::Error::other("connection reset"))];
+    let answer =
+        fixture.send(post("application/json", Body::from_stream(futures_stream(chunks)))).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_full_form_in_non_latin_script_fits_the_size_limit() {
+    let fixture = Fixture::new();
+    let body = form_body(&[
+        ("challenge", &"\u{5c71}".repeat(4000)),
+        ("context", &"\u{1f600}".repeat(4000)),
+        ("promises", &"\u{7530}".repeat(2000)),
+    ]);
+    assert_eq!(fixture.post_form(&body).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_intakes_own_retry_page_may_post_again() {
+    let fixture = Fixture::new();
+    let retry = fixture.post_form(&form_body(&[("referrer_email", "x")])).await;
+    assert_eq!(retry.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_ne!(retry.header("referrer-policy"), "no-referrer", "the page must send its origin");
+    let mut again = post("application/x-www-form-urlencoded", form_body(&[]));
+    again.headers_mut().insert(header::ORIGIN, "https://intake.example.com".parse().unwrap());
+    assert_eq!(fixture.send(again).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_service_answers_at_the_path_of_intake_url() {
+    let yaml = PARTNERS_YAML
+        .replace("https://intake.example.com/referrals", "https://example.com/api/referrals/");
+    let fixture = Fixture::with(&yaml, 100);
+    let created = fixture.send(post("application/json", json_body(&[]))).await;
+    assert_eq!(created.status, StatusCode::NOT_FOUND, "not at /referrals");
+    let mut request = post("application/json", json_body(&[]));
+    *request.uri_mut() = "/api/referrals".parse().unwrap();
+    let created = fixture.send(request).await.json();
+    let tracking = created["tracking_url"].as_str().unwrap();
+    assert!(tracking.starts_with("https://example.com/api/referrals/"), "{tracking}");
+    let path = tracking.trim_start_matches("https://example.com");
+    assert_eq!(
+        fixture.send(Request::get(path).body(Body::empty()).unwrap()).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn base_url_override_sends_partners_back_to_the_preview() {
+    let dir = TempDir::new().unwrap();
+    let program = portico::program::parse(Path::new("partners.yaml"), PARTNERS_YAML).unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(portico::intake::open_store(&program, &dir.path().join("r.db")).unwrap());
+    let deployment = Deployment {
+        base_url: Some(portico::site_url::BaseUrl::parse("http://127.0.0.1:8000/").unwrap()),
+        ..Deployment::default()
+    };
+    let config = IntakeConfig::new(&program, &deployment).unwrap();
+    let router = app(Arc::new(Intake {
+        config,
+        store,
+        pages: Pages::new(
+            portico::theme::Theme::load(Path::new("/nonexistent"), "default").unwrap(),
+        ),
+        limiter: Arc::new(Limiter::new(100)),
+        outbox: Default::default(),
+        last_id: Default::default(),
+    }));
+    let mut request = post("application/x-www-form-urlencoded", form_body(&[]));
+    request.headers_mut().insert(header::ORIGIN, "http://127.0.0.1:8000".parse().unwrap());
+    let answer = Answer::read(router.oneshot(request).await.unwrap()).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert!(
+        answer.header("location").starts_with("http://127.0.0.1:8000/strategic/referral-received/")
+    );
 }

@@ -22,10 +22,22 @@ pub struct IntakeConfig {
     /// The portal everyone can see, for pages that cannot tell which partner is asking.
     pub public_portal: BaseUrl,
     pub sla_hours: u32,
+    /// The path the service answers at: `intake_url`'s, such as `/referrals`.
+    pub route: String,
     pub limits: Limits,
     /// Whether to take the client's address from `X-Forwarded-For`; only behind a proxy that
     /// sets it, or any client could pick its own address.
     pub behind_proxy: bool,
+}
+
+/// How this instance of the service is deployed, beside what `partners.yaml` says.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    pub limits: Limits,
+    pub behind_proxy: bool,
+    /// Where the portal is served instead of `base_url`, as with `build --base-url`: a local
+    /// preview, say. Tiers are under it at `<tier-id>/`.
+    pub base_url: Option<BaseUrl>,
 }
 
 /// A partner as the intake needs them: whom to thank and where.
@@ -51,35 +63,37 @@ impl Default for Limits {
     }
 }
 
-/// The largest body accepted: a full form with every field at its limit fits with room.
-pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest body accepted. A form with every field at its limit in four-byte characters,
+/// percent-encoded, or in JSON with `\u` escapes, comes to about 190 KiB.
+pub const BODY_LIMIT: usize = 256 * 1024;
 
 impl IntakeConfig {
-    pub fn new(
-        program: &Program,
-        limits: Limits,
-        behind_proxy: bool,
-    ) -> Result<IntakeConfig, String> {
+    pub fn new(program: &Program, deployment: &Deployment) -> Result<IntakeConfig, String> {
         let intake_url = program.intake_url.as_deref().ok_or(
             "`partners.yaml` sets no `program.intake_url`; set it to the address partners' \
              browsers reach this service at, such as `https://intake.example.com/referrals`",
         )?;
+        let parsed = url::Url::parse(intake_url)
+            .map_err(|e| format!("`program.intake_url` is not a URL: {e}"))?;
+        let base = deployment.base_url.as_ref();
         let mut origins: HashSet<String> =
             program.intake.extra_origins.iter().map(BaseUrl::web_origin).collect();
-        origins.insert(program.base_url.web_origin());
+        origins.insert(base.unwrap_or(&program.base_url).web_origin());
+        // The intake's own pages (the form shown again with its errors) post here too.
+        origins.insert(parsed.origin().ascii_serialization());
         let mut portals = HashMap::new();
         for tier in program.tiers.iter() {
-            let portal = tier_base_url(program, tier, None);
+            let portal = tier_base_url(program, tier, base);
             origins.insert(portal.web_origin());
             portals.insert(tier.id.clone(), portal);
         }
         let lowest = program.tiers.iter().last().ok_or("the program has no tiers")?;
+        let public_portal = portals[&lowest.id].clone();
         let partners = program
             .partners
             .iter()
             .map(|p| {
-                let portal =
-                    portals.get(&p.tier).cloned().unwrap_or_else(|| portals[&lowest.id].clone());
+                let portal = portals.get(&p.tier).cloned().unwrap_or_else(|| public_portal.clone());
                 (p.id.clone(), PartnerPortal { firm: p.firm.clone(), portal })
             })
             .collect();
@@ -89,10 +103,11 @@ impl IntakeConfig {
             intake_url: intake_url.trim_end_matches('/').to_string(),
             origins,
             partners,
-            public_portal: portals[&lowest.id].clone(),
+            public_portal,
             sla_hours: program.response_sla_hours,
-            limits,
-            behind_proxy,
+            route: parsed.path().trim_end_matches('/').to_string(),
+            limits: deployment.limits,
+            behind_proxy: deployment.behind_proxy,
         })
     }
 

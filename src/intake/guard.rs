@@ -55,6 +55,7 @@ impl Limiter {
 
     /// Takes one request from the client's allowance.
     pub fn admit(&self, client: IpAddr, submission: bool) -> Result<(), Refusal> {
+        let client = allowance_key(client);
         let limiter = if submission {
             match &self.submissions {
                 Some(limiter) => limiter,
@@ -74,6 +75,18 @@ impl Limiter {
             limiter.retain_recent();
         }
         self.lookups.retain_recent();
+    }
+}
+
+/// Whose allowance a request counts against. One IPv6 network (a /64) is one client: a single
+/// home or server usually has the whole of one, and could otherwise rotate addresses forever.
+fn allowance_key(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+        v4 => v4,
     }
 }
 
@@ -108,4 +121,20 @@ pub fn sweep_regularly(limiter: Arc<Limiter>) -> tokio::task::JoinHandle<()> {
             limiter.forget_idle();
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_ipv6_network_shares_one_allowance() {
+        let limiter = Limiter::new(2);
+        let address = |n: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, n));
+        assert!(limiter.admit(address(1), true).is_ok());
+        assert!(limiter.admit(address(2), true).is_ok());
+        assert!(limiter.admit(address(3), true).is_err());
+        let elsewhere = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, 1));
+        assert!(limiter.admit(elsewhere, true).is_ok());
+    }
 }

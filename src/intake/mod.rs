@@ -10,6 +10,7 @@ pub mod guard;
 pub mod http;
 pub mod outbox;
 pub mod pages;
+pub mod server;
 pub mod status;
 pub mod store;
 pub mod submission;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use self::config::{IntakeConfig, Limits};
+use self::config::{Deployment, IntakeConfig};
 use self::outbox::{Email, Outbox, Webhook};
 use self::store::{SqliteStore, Store, StoreError, StoreSettings};
 use crate::diagnostic::Diagnostic;
@@ -33,8 +34,7 @@ pub struct IntakeOptions {
     pub root: PathBuf,
     pub listen: SocketAddr,
     pub db: PathBuf,
-    pub limits: Limits,
-    pub behind_proxy: bool,
+    pub deployment: Deployment,
     /// The wait before the first retry of a failed notification.
     pub retry_base: Duration,
 }
@@ -77,8 +77,7 @@ pub fn run(options: IntakeOptions) -> Result<(), IntakeError> {
 
 async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
     let program = load_program(&options.root)?;
-    let config = IntakeConfig::new(&program, options.limits, options.behind_proxy)
-        .map_err(IntakeError::Config)?;
+    let config = IntakeConfig::new(&program, &options.deployment).map_err(IntakeError::Config)?;
     let outbox = Arc::new(Outbox {
         config: config.clone(),
         webhook: webhook(&program)?,
@@ -94,7 +93,8 @@ async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
     let address = listener
         .local_addr()
         .map_err(|source| IntakeError::Listen { address: options.listen, source })?;
-    let limiter = Arc::new(guard::Limiter::new(options.limits.submissions_per_minute));
+    let limiter = Arc::new(guard::Limiter::new(config.limits.submissions_per_minute));
+    let route = if config.route.is_empty() { "/".to_string() } else { config.route.clone() };
     let sweeper = guard::sweep_regularly(Arc::clone(&limiter));
     let wake = Arc::new(Notify::new());
     let (stop, stopped) = watch::channel(false);
@@ -106,20 +106,28 @@ async fn serve(options: IntakeOptions) -> Result<(), IntakeError> {
         pages: pages::Pages::new(theme),
         limiter,
         outbox: wake,
+        last_id: Default::default(),
     });
     tracing::info!(
-        "taking referrals on http://{address}/referrals (database `{}`)",
+        "taking referrals on http://{address}{} (database `{}`)",
+        route,
         options.db.display()
     );
-    let app = http::app(intake).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
-    tracing::info!("stopping: requests in flight are finished, the outbox is kept for next time");
+    let connections = server::ConnectionLimits {
+        per_client: (!options.deployment.behind_proxy).then_some(64),
+        ..Default::default()
+    };
+    let stopping = async {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing requests in flight; the outbox is kept for next time");
+    };
+    server::serve(listener, http::app(intake), connections, stopping).await;
     sweeper.abort();
     let _ = stop.send(true);
     if tokio::time::timeout(Duration::from_secs(15), deliveries).await.is_err() {
         tracing::warn!("a notification was still being sent; it will be sent again on restart");
     }
-    served.map_err(|source| IntakeError::Listen { address, source })
+    Ok(())
 }
 
 fn webhook(program: &Program) -> Result<Option<Webhook>, IntakeError> {

@@ -17,6 +17,9 @@ use crate::program::{EmailSettings, WebhookSettings};
 
 /// After this many failed attempts a notification is given up (and logged as such).
 pub const MAX_ATTEMPTS: u32 = 15;
+/// How often the outbox is read even when nothing woke it: `portico referrals status` queues
+/// notifications from another process.
+const POLL: Duration = Duration::from_secs(2);
 /// Waits between attempts stop growing here.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -135,11 +138,11 @@ pub async fn run(
             continue;
         }
         let next = store.next_delivery_at().await.ok().flatten();
-        let wait = next.map_or(Duration::from_secs(3600), |at| {
+        let wait = next.map_or(POLL, |at| {
             Duration::try_from(at.duration_since(Timestamp::now())).unwrap_or(Duration::ZERO)
         });
         tokio::select! {
-            _ = tokio::time::sleep(wait.min(Duration::from_secs(3600))) => {}
+            _ = tokio::time::sleep(wait.min(POLL)) => {}
             _ = wake.notified() => {}
             _ = stop.changed() => return,
         }
@@ -255,8 +258,12 @@ pub fn notification_email(
         .partners
         .get(&referral.partner_id)
         .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
-    let one_line =
-        |text: &str| text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+    // One line, and no `=?` so that text shaped like an encoded word is shown as typed
+    // instead of decoded by the mail client.
+    let one_line = |text: &str| {
+        let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        flat.replace("=?", "=\u{2060}?")
+    };
     let subject = match delivery.event.as_str() {
         "referral.submitted" => format!(
             "New referral #{} from {}: {}",
@@ -346,7 +353,6 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::intake::config::Limits;
     use crate::intake::status::Status;
     use crate::intake::store::{Referral, ReferralFields};
 
@@ -354,7 +360,7 @@ mod tests {
 
     fn config() -> IntakeConfig {
         let program = crate::program::parse(Path::new("partners.yaml"), PARTNERS_YAML).unwrap();
-        IntakeConfig::new(&program, Limits::default(), false).unwrap()
+        IntakeConfig::new(&program, &Default::default()).unwrap()
     }
 
     fn settings(to: &str, from: &str) -> EmailSettings {

@@ -90,9 +90,30 @@ impl Pages {
         errors: &BTreeMap<String, String>,
     ) -> String {
         let partner = values.get("partner_id").map(String::as_str);
+        // In the form's order, named as the form labels them.
+        let error_list: Vec<_> = super::submission::FIELDS
+            .iter()
+            .chain(
+                errors
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|f| !super::submission::FIELDS.contains(f))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .filter_map(|field| {
+                let message = errors.get(*field)?;
+                Some(serde_json::json!({
+                    "field": field,
+                    "label": super::submission::label(field),
+                    "message": message,
+                }))
+            })
+            .collect();
         self.render("intake-retry.html", config, partner, |context| {
             context.insert("values", values);
             context.insert("errors", errors);
+            context.insert("error_list", &error_list);
         })
     }
 
@@ -109,9 +130,12 @@ impl Pages {
 
     /// A short page for answers that are not about one field: too large, too many, forbidden.
     pub fn notice(&self, config: &IntakeConfig, title: &str, message: &str) -> String {
+        let mut sentence = message.chars();
+        let sentence: String =
+            sentence.next().map(|c| c.to_uppercase().chain(sentence).collect()).unwrap_or_default();
         self.render("intake-notice.html", config, None, |context| {
             context.insert("title", title);
-            context.insert("message", message);
+            context.insert("message", &sentence);
         })
     }
 }

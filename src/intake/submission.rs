@@ -90,9 +90,21 @@ impl Posted {
     }
 
     /// Whether the honeypot shows a bot: missing, or filled in.
+    /// (A honeypot sent twice, both empty, is a broken form, not a bot: validation refuses it.)
     pub fn is_spam(&self) -> bool {
-        let honeypot: Vec<_> = self.0.iter().filter(|(n, _)| n == HONEYPOT).collect();
-        !matches!(honeypot.as_slice(), [(_, Value::Text(text))] if text.is_empty())
+        let mut honeypot = self.0.iter().filter(|(n, _)| n == HONEYPOT).peekable();
+        honeypot.peek().is_none()
+            || honeypot.any(|(_, value)| !matches!(value, Value::Text(text) if text.is_empty()))
+    }
+
+    /// Adds the key from an `Idempotency-Key` header as if it were the field; sent both ways,
+    /// validation sees it twice and refuses it, whether or not the two agree.
+    pub fn add_idempotency_header(&mut self, header: &[u8]) {
+        let value = match std::str::from_utf8(header) {
+            Ok(text) => Value::Text(text.to_string()),
+            Err(_) => Value::Other,
+        };
+        self.0.push(("idempotency_key".to_string(), value));
     }
 
     /// What the partner typed, to fill the form in again beside the errors.
@@ -121,11 +133,12 @@ fn form_text(encoded: &[u8]) -> Result<String, Malformed> {
             b'%' => {
                 let hex =
                     encoded.get(i + 1..i + 3).ok_or(Malformed::Form("a cut-off `%` escape"))?;
-                let hex =
-                    std::str::from_utf8(hex).map_err(|_| Malformed::Form("a bad `%` escape"))?;
-                bytes.push(
-                    u8::from_str_radix(hex, 16).map_err(|_| Malformed::Form("a bad `%` escape"))?,
-                );
+                // from_str_radix alone would take `%+A`, which no other decoder does.
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(Malformed::Form("a bad `%` escape"));
+                }
+                let hex = std::str::from_utf8(hex).expect("hex digits are ASCII");
+                bytes.push(u8::from_str_radix(hex, 16).expect("two hex digits"));
                 i += 2;
             }
             byte => bytes.push(byte),
@@ -275,9 +288,19 @@ impl Checker<'_> {
             }
             return None;
         }
-        let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\r' | '\t');
+        // Browsers send a textarea's line breaks as CRLF; a lone CR would let a note rewrite
+        // the terminal line it is printed on.
+        let text = match lines {
+            Lines::Many => text.replace("\r\n", "\n").replace('\r', "\n"),
+            Lines::One => text.to_string(),
+        };
+        let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\t');
         if text.chars().any(|c| c.is_control() && !allowed(c)) {
             self.errors.add(name, "contains control characters; type plain text");
+            return None;
+        }
+        if text.chars().any(is_direction_override) {
+            self.errors.add(name, "contains invisible text-direction overrides; type plain text");
             return None;
         }
         let length = text.chars().count();
@@ -285,7 +308,7 @@ impl Checker<'_> {
             self.errors.add(name, format!("too long: {length} characters, at most {max}"));
             return None;
         }
-        Some(text.to_string())
+        Some(text)
     }
 
     fn email(&mut self, name: &str, need: Need) -> Option<String> {
@@ -374,6 +397,41 @@ impl Checker<'_> {
             return None;
         }
         Some(key)
+    }
+}
+
+/// Characters that reorder how the text around them is displayed, a way to make a referral
+/// read differently than it was written. Marks that only set a direction (U+200E, U+200F, U+061C)
+/// stay allowed: right-to-left names need them.
+fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What duplicate checks compare a contact email by: the local part lowercased, the domain
+/// in its ASCII form, so `Jo@Bücher.example.` and `jo@xn--bcher-kva.example` are one address.
+pub fn email_key(email: &str) -> Option<String> {
+    let (local, domain) = email.rsplit_once('@')?;
+    Some(format!("{}@{}", local.to_lowercase(), host_name(domain)?))
+}
+
+/// How the form labels a field, for messages that list them.
+pub fn label(field: &str) -> &str {
+    match field {
+        "partner_id" => "Your partner ID",
+        "referrer_name" => "Your name",
+        "referrer_email" => "Your email",
+        "client_org" => "Client organisation",
+        "client_domain" => "Client website domain",
+        "client_contact_name" => "Client contact",
+        "client_contact_email" => "Client contact's email",
+        "client_contact_phone" => "Client contact's phone",
+        "challenge" => "The challenge",
+        "context" => "Context",
+        "promises" => "What you told the client",
+        "involvement" => "Your involvement",
+        "client_consent" => "The client's consent",
+        "idempotency_key" => "Submission key",
+        other => other,
     }
 }
 
@@ -520,5 +578,26 @@ mod tests {
         let twice = br#"{"client_org":"A","client_org":"B"}"#;
         let errors = validate(&Posted::from_json(twice).unwrap(), |_| true).unwrap_err();
         assert!(errors.0["client_org"].contains("more than once"));
+    }
+
+    #[test]
+    fn refuses_a_percent_escape_that_is_not_two_hex_digits() {
+        assert!(Posted::from_form(b"challenge=Pct%+AThe").is_err());
+        assert!(Posted::from_form(b"challenge=%4").is_err());
+    }
+
+    #[test]
+    fn line_breaks_become_newlines_and_a_lone_carriage_return_cannot_rewrite_a_line() {
+        let body = VALID.replace("challenge=Close+is+slow", "challenge=Real%0D%0Anext%0DSPOOF");
+        assert_eq!(check(&body).unwrap().fields.challenge, "Real\nnext\nSPOOF");
+    }
+
+    #[test]
+    fn refuses_text_direction_overrides_but_keeps_direction_marks() {
+        let spoof = VALID.replace("client_org=Acme", "client_org=Acme%E2%80%AEevil");
+        assert!(check(&spoof).unwrap_err().0["client_org"].contains("text-direction"));
+        let marked =
+            VALID.replace("referrer_name=Ana", "referrer_name=%D9%85%D8%B1%D9%8A%D9%85%E2%80%8F");
+        assert!(check(&marked).is_ok());
     }
 }

@@ -16,9 +16,14 @@ pub struct IntakeArgs {
     /// The address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: std::net::SocketAddr,
-    /// The SQLite database that holds the referrals; keep it out of git.
-    #[arg(long, default_value = "referrals.db")]
-    db: PathBuf,
+    /// The SQLite database that holds the referrals; keep it out of git
+    /// [default: <root>/referrals.db].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Where the portal is served instead of partners.yaml's base_url, as with
+    /// `build --base-url`: the thank-you redirect goes there, and its pages may post.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
     /// Referrals accepted per minute from one client address (0 turns the limit off).
     #[arg(long, value_name = "N", default_value_t = 20)]
     rate_limit: u32,
@@ -31,15 +36,26 @@ pub struct IntakeArgs {
 }
 
 pub fn run(args: IntakeArgs) -> ExitCode {
+    let base_url = match args.base_url.as_deref().map(portico::site_url::BaseUrl::parse) {
+        None => None,
+        Some(Ok(base)) => Some(base),
+        Some(Err(reason)) => {
+            error!("--base-url: {reason}; write a full URL such as `http://127.0.0.1:8000/`");
+            return ExitCode::FAILURE;
+        }
+    };
     let options = portico::intake::IntakeOptions {
+        db: args.db.unwrap_or_else(|| args.root.join("referrals.db")),
         root: args.root,
         listen: args.listen,
-        db: args.db,
-        limits: portico::intake::config::Limits {
-            submissions_per_minute: args.rate_limit,
-            ..Default::default()
+        deployment: portico::intake::config::Deployment {
+            limits: portico::intake::config::Limits {
+                submissions_per_minute: args.rate_limit,
+                ..Default::default()
+            },
+            behind_proxy: args.behind_proxy,
+            base_url,
         },
-        behind_proxy: args.behind_proxy,
         retry_base: std::time::Duration::from_secs(args.retry_base.max(1)),
     };
     match portico::intake::run(options) {

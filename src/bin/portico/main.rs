@@ -26,7 +26,7 @@ struct Global {
     /// Print less: only warnings and errors (-qq: only errors).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
     quiet: u8,
-    /// Print more: the decisions behind the build (-vv: everything).
+    /// Print more: the decisions behind what portico does (-vv: everything).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     /// When to use colour in messages.

@@ -14,8 +14,9 @@ pub struct ReferralsArgs {
     #[arg(long, default_value = ".")]
     root: PathBuf,
     /// The SQLite database the intake service writes.
-    #[arg(long, default_value = "referrals.db")]
-    db: PathBuf,
+    /// [default: <root>/referrals.db]
+    #[arg(long)]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     action: ReferralsAction,
 }
@@ -107,18 +108,26 @@ async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake:
     use portico::intake::store::{Filter, StatusChange, Store};
     use portico::referrals;
     let program = portico::intake::load_program(&args.root)?;
-    if !args.db.exists() {
+    let db = args.db.unwrap_or_else(|| args.root.join("referrals.db"));
+    if !db.exists() {
         return Err(portico::intake::IntakeError::Config(format!(
             "no referral database at `{}`; pass --db with the file `portico intake` writes",
-            args.db.display()
+            db.display()
         )));
     }
-    let store = portico::intake::open_store(&program, &args.db)?;
-    let filter = |f: FilterArgs| Filter { partner: f.partner, status: f.status };
+    let store = portico::intake::open_store(&program, &db).map_err(|e| {
+        portico::intake::IntakeError::Config(format!("cannot open `{}`: {e}", db.display()))
+    })?;
+    let filter = |f: FilterArgs| -> Result<Filter, portico::intake::IntakeError> {
+        if let Some(partner) = &f.partner {
+            known_partner(&program, partner)?;
+        }
+        Ok(Filter { partner: f.partner, status: f.status })
+    };
     let now = jiff::Timestamp::now();
     match args.action {
         ReferralsAction::List { filter: f, overdue } => {
-            let list = referrals::select(&store, &program, &filter(f), overdue).await?;
+            let list = referrals::select(&store, &program, &filter(f)?, overdue).await?;
             print!("{}", referrals::table(&program, &list, now));
         }
         ReferralsAction::Show { id } => {
@@ -135,7 +144,7 @@ async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake:
             info!("referral #{} is now {}", referral.id, referral.status);
         }
         ReferralsAction::Export { filter: f, format, output } => {
-            let list = referrals::select(&store, &program, &filter(f), false).await?;
+            let list = referrals::select(&store, &program, &filter(f)?, false).await?;
             let format = match format {
                 ExportFormat::Csv => referrals::Format::Csv,
                 ExportFormat::Json => referrals::Format::Json,
@@ -153,7 +162,21 @@ async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake:
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes an export whole or not at all: to a temporary file renamed over the target.
+/// Refuses a `--partner` that names no partner, instead of listing nothing.
+fn known_partner(
+    program: &portico::program::Program,
+    id: &str,
+) -> Result<(), portico::intake::IntakeError> {
+    if program.partners.iter().any(|p| p.id == id) {
+        return Ok(());
+    }
+    let ids = program.partners.iter().map(|p| p.id.as_str());
+    let hint = portico::diagnostic::suggest(id, ids, |all| format!("partners: {all}"));
+    Err(portico::intake::IntakeError::Config(format!("no partner `{id}` in partners.yaml; {hint}")))
+}
+
+/// Writes an export whole or not at all: to a private temporary file (mode 0600, a fresh name,
+/// so no link planted beside the target is followed) renamed over the target.
 fn write_export(
     program: &portico::program::Program,
     list: &[portico::intake::store::Referral],
@@ -165,18 +188,23 @@ fn write_export(
     };
     let Some(path) = output else {
         let stdout = std::io::stdout();
-        return portico::referrals::export(program, list, format, &mut stdout.lock())
-            .map_err(|e| failed(std::path::Path::new("standard output"), e));
+        return match portico::referrals::export(program, list, format, &mut stdout.lock()) {
+            // `export | head` closes the pipe early; that is the reader's choice, not a failure.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(failed(std::path::Path::new("standard output"), e))
+            }
+            _ => Ok(()),
+        };
     };
-    let temp = path.with_extension("portico-tmp");
-    let written = std::fs::File::create(&temp).and_then(|mut file| {
-        portico::referrals::export(program, list, format, &mut file)?;
-        file.sync_all()
-    });
-    written.and_then(|()| std::fs::rename(&temp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        failed(path, e)
-    })?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| failed(path, e))?;
+    portico::referrals::export(program, list, format, temp.as_file_mut())
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| failed(path, e))?;
+    temp.persist(path).map_err(|e| failed(path, e.error))?;
     info!("exported {} referrals to {}", list.len(), path.display());
     Ok(())
 }

@@ -31,6 +31,11 @@ pub struct ReferralFields {
 }
 
 impl ReferralFields {
+    /// The contact email as duplicate checks compare it.
+    pub fn client_email_key(&self) -> Option<String> {
+        self.client_contact_email.as_deref().and_then(super::submission::email_key)
+    }
+
     /// A digest of the content, to tell a retry of the same referral from a reuse of its
     /// idempotency key for another one.
     pub fn digest(&self, partner_id: &str) -> [u8; 32] {

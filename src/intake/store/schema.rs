@@ -26,6 +26,8 @@ const MIGRATIONS: &[&str] = &[
         client_domain TEXT,
         client_contact_name TEXT NOT NULL,
         client_contact_email TEXT,
+        -- The contact email as duplicate checks compare it (see submission::email_key).
+        client_email_key TEXT,
         client_contact_phone TEXT,
         challenge TEXT NOT NULL,
         context TEXT,
@@ -36,8 +38,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX referrals_by_idempotency_key
         ON referrals(partner_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
     CREATE INDEX referrals_by_client_domain ON referrals(client_domain, submitted_at);
-    CREATE INDEX referrals_by_client_email
-        ON referrals(lower(client_contact_email), submitted_at);
+    CREATE INDEX referrals_by_client_email ON referrals(client_email_key, submitted_at);
     CREATE INDEX referrals_by_partner ON referrals(partner_id, submitted_at);
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,

@@ -223,7 +223,7 @@ const DUPLICATE_SQL: &str = "SELECT id FROM ( \
     SELECT id, submitted_at FROM referrals \
     WHERE client_domain = ?3 AND submitted_at >= ?2 AND partner_id <> ?1 \
     UNION ALL SELECT id, submitted_at FROM referrals \
-    WHERE lower(client_contact_email) = lower(?4) AND submitted_at >= ?2 AND partner_id <> ?1) \
+    WHERE client_email_key = ?4 AND submitted_at >= ?2 AND partner_id <> ?1) \
     ORDER BY submitted_at, id LIMIT 1";
 
 const REFERRAL_COLUMNS: &str = "id, partner_id, token, status, submitted_at, acknowledged_at, \
@@ -347,17 +347,13 @@ fn submit(
             return Ok(if same { Submitted::Replayed(receipt) } else { Submitted::KeyReused });
         }
     }
+    let email_key = new.fields.client_email_key();
     let window_start =
         now.as_millisecond() - i64::from(settings.protection_window_hours) * 3_600_000;
     let duplicate_of: Option<i64> = conn
         .prepare_cached(DUPLICATE_SQL)?
         .query_row(
-            params![
-                new.partner_id,
-                window_start,
-                new.fields.client_domain,
-                new.fields.client_contact_email
-            ],
+            params![new.partner_id, window_start, new.fields.client_domain, email_key],
             |row| row.get(0),
         )
         .optional()?;
@@ -366,9 +362,9 @@ fn submit(
         "INSERT INTO referrals (token, token_key, partner_id, submitted_at, status, duplicate_of, \
          idempotency_key, digest, referrer_name, referrer_email, client_org, client_domain, \
          client_contact_name, client_contact_email, client_contact_phone, challenge, context, \
-         promises, involvement, client_consent) \
+         promises, involvement, client_consent, client_email_key) \
          VALUES (?1, ?2, ?3, ?4, 'submitted', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, \
-         ?16, ?17, ?18, ?19)",
+         ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         new.token.as_str(),
@@ -390,6 +386,7 @@ fn submit(
         f.promises,
         f.involvement,
         f.client_consent,
+        email_key,
     ])?;
     let id = conn.last_insert_rowid();
     let event = Event {

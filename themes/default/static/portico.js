@@ -173,7 +173,9 @@
   function showFieldErrors(form, status, fields) {
     var marked = markFields(form, fields);
     var list = document.createElement("ul");
-    Object.keys(fields).forEach(function (name) {
+    var order = Array.prototype.map.call(form.elements, function (e) { return e.name; });
+    var rank = function (name) { var i = order.indexOf(name); return i < 0 ? order.length : i; };
+    Object.keys(fields).sort(function (a, b) { return rank(a) - rank(b); }).forEach(function (name) {
       var item = document.createElement("li");
       item.textContent = labelOf(form, name) + ": " + String(fields[name]);
       list.appendChild(item);
@@ -197,8 +199,10 @@
     return Math.ceil(seconds / 60) + " minutes";
   }
 
-  var NOT_STORED = "Your referral was not stored. Check your connection and submit it again: " +
-    "everything you typed is still here, and sending it again never registers it twice.";
+  // A refused origin (CORS) and a dropped connection look the same from here.
+  var NOT_STORED = "Your referral was not stored: the referral service could not be reached. " +
+    "Check your connection and submit it again: everything you typed is still here, and " +
+    "sending it again never registers it twice. If this keeps happening, email the partner team.";
 
   function succeeded(form, status, body) {
     var number = typeof body.id === "number" ? " #" + body.id : "";
