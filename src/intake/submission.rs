@@ -215,13 +215,16 @@ pub fn validate(
         seen.push(name);
     }
     let mut check = Checker { posted, errors };
-    let partner_id = check.text("partner_id", 64, Lines::One, Need::Required);
+    // Ids are lowercase in partners.yaml; people type them as they remember them.
+    let partner_id =
+        check.text("partner_id", 64, Lines::One, Need::Required).map(|id| id.to_lowercase());
     if let Some(id) = &partner_id
         && !known_partner(id)
     {
-        check
-            .errors
-            .add("partner_id", "no partner has this ID; use the ID from your welcome email");
+        check.errors.add(
+            "partner_id",
+            "no partner has this ID; use the partner ID the partner team gave you",
+        );
     }
     let referrer_name = check.text("referrer_name", 200, Lines::One, Need::Required);
     let referrer_email = check.email("referrer_email", Need::Required);
@@ -578,6 +581,12 @@ mod tests {
         let twice = br#"{"client_org":"A","client_org":"B"}"#;
         let errors = validate(&Posted::from_json(twice).unwrap(), |_| true).unwrap_err();
         assert!(errors.0["client_org"].contains("more than once"));
+    }
+
+    #[test]
+    fn partner_ids_match_whatever_their_case() {
+        let body = VALID.replace("partner_id=harbor-legal", "partner_id=Harbor-Legal");
+        assert_eq!(check(&body).unwrap().partner_id, "harbor-legal");
     }
 
     #[test]
