@@ -28,6 +28,9 @@ pub struct BuildOptions {
     /// Replaces the program's base URL (and every tier's own).
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Report broken links, missing anchors and links into hidden tiers as warnings instead of
+    /// stopping the build.
+    pub allow_broken_links: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +201,37 @@ pub struct BuildReport {
     pub elapsed: Duration,
 }
 
+/// Checks every link in every tier built: a broken one stops the build unless it is allowed,
+/// and then it is a warning. Load reported broken links once per file; here each is reported
+/// with the tiers it is broken in.
+/// Returns the build's warnings with those of the links.
+fn check_links(
+    model: &Model,
+    tiers: &[&Tier],
+    options: &BuildOptions,
+) -> Result<Vec<Diagnostic>, BuildError> {
+    let findings = crate::check::per_tier(model, tiers, &options.root.join("content"));
+    let mut all = model.warnings.clone();
+    all.retain(|w| w.kind != Some(crate::check::BROKEN_LINK));
+    let (errors, warnings): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.is_error());
+    all.extend(warnings.into_iter().map(|f| f.with_tiers_in_message()));
+    let errors = errors.into_iter().map(|f| f.with_tiers_in_message());
+    if options.allow_broken_links {
+        all.extend(errors.map(|mut d| {
+            d.severity = crate::diagnostic::Severity::Warning;
+            d
+        }));
+        return Ok(all);
+    }
+    let errors: Vec<Diagnostic> = errors
+        .map(|d| {
+            let help = d.help.clone().unwrap_or_default();
+            d.with_help(format!("{help}\n  (or build with --allow-broken-links to publish anyway)"))
+        })
+        .collect();
+    if errors.is_empty() { Ok(all) } else { Err(BuildError::Invalid(errors)) }
+}
+
 /// Runs the whole pipeline and writes the output.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
@@ -209,6 +243,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     output::prepare(&options.root, &options.output)?;
     let model = load(&options.root, options.drafts)?;
     let tiers = select_tiers(&model.program, &options.tiers)?;
+    let warnings = check_links(&model, &tiers, options)?;
     let outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
     drop(model.site);
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
@@ -216,7 +251,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport {
         tiers: outputs.iter().map(|o| (o.tier.clone(), o.pages)).collect(),
         write,
-        warnings: model.warnings,
+        warnings,
         elapsed: started.elapsed(),
     })
 }

@@ -77,7 +77,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 }
 
 /// One problem in one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub path: PathBuf,
@@ -86,6 +86,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The source line the position points into, shown with a caret under the column.
     pub source_line: Option<String>,
+    /// What kind of problem this is, for machine-readable output (`broken-link`, ...);
+    /// `None` for the many kinds that are simply invalid input.
+    pub kind: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -97,6 +100,7 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             source_line: None,
+            kind: None,
         }
     }
 
@@ -124,6 +128,11 @@ impl Diagnostic {
         Diagnostic::error(path, "the file is not valid UTF-8")
             .at(&text, Position::of_offset(before, before.len()))
             .with_help("save the file with UTF-8 encoding")
+    }
+
+    pub fn with_kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

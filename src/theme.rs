@@ -19,8 +19,9 @@ macro_rules! embedded {
 
 const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "home.html", "section.html", "page.html", "referral-form.html", "tags.html",
-    "tag.html", "404.html", "sitemap.xml", "robots.txt", "intake-base.html", "intake-retry.html",
-    "intake-tracking.html", "intake-notice.html", "referral-fields.html", "referral-received.html",
+    "tag.html", "404.html", "sitemap.xml", "feed.xml", "alias.html", "robots.txt",
+    "intake-base.html", "intake-retry.html", "intake-tracking.html", "intake-notice.html",
+    "referral-fields.html", "referral-received.html",
 );
 
 const DEFAULT_STATIC: &[(&str, &[u8])] =

@@ -93,6 +93,7 @@ fn portal(
             tiers: Vec::new(),
             base_url: None,
             drafts: false,
+            allow_broken_links: true,
         };
         let report = build(&options).unwrap_or_else(|e| panic!("`{folder}` does not build: {e}"));
         Some(Portal { root, output, report })
@@ -298,4 +299,31 @@ fn broken_link_in_a_heading_is_reported_on_the_heading_line() {
         .collect();
     // Line 9 is `## [What is Sourcegraph?](../../marketing/process/messaging.md#…)`.
     assert_eq!(lines, [9, 11], "warnings for the heading's link and the paragraph's");
+}
+
+/// Findings of `check` on a corpus portal, counted by kind and severity.
+fn check_counts(portal: &Portal) -> (String, std::collections::BTreeMap<String, usize>) {
+    let options = portico::check::CheckOptions {
+        root: portal.root.clone(),
+        tiers: Vec::new(),
+        drafts: false,
+    };
+    let report = portico::check::check(&options);
+    let json = serde_json::to_string(&report.findings).expect("findings serialize");
+    let mut counts = std::collections::BTreeMap::new();
+    for finding in &report.findings {
+        *counts.entry(format!("{} ({})", finding.kind, finding.severity)).or_insert(0) += 1;
+    }
+    (json, counts)
+}
+
+#[test]
+fn handbook_check_runs_to_completion_with_the_same_findings_each_time() {
+    for (name, portal) in [("gitlab", gitlab()), ("sourcegraph", sourcegraph())] {
+        let Some(portal) = portal else { return };
+        let (first, counts) = check_counts(portal);
+        let (second, _) = check_counts(portal);
+        assert_eq!(first, second, "`check` findings of {name} differ between runs");
+        insta::assert_debug_snapshot!(format!("check_counts_{name}"), counts);
+    }
 }

@@ -48,6 +48,7 @@ fn built_site() -> (tempfile::TempDir, Vec<(String, String)>) {
         tiers: vec![],
         base_url: None,
         drafts: false,
+        allow_broken_links: false,
     };
     build(&options).unwrap();
     let files = walkdir::WalkDir::new(&output)

@@ -21,6 +21,7 @@ fn build_once() -> tempfile::TempDir {
         tiers: vec![],
         base_url: None,
         drafts: false,
+        allow_broken_links: false,
     };
     let report = build(&options).unwrap();
     assert!(
@@ -88,4 +89,24 @@ fn checklist_page_renders_its_task_list() {
 fn referral_page_posts_to_the_intake() {
     let out = build_example();
     insta::assert_snapshot!("referral_form", page(out.path(), "referral-network/refer/index.html"));
+}
+
+#[test]
+fn every_tier_feed_carries_the_news_and_case_studies() {
+    let out = build_example();
+    for tier in ["strategic", "active", "referral-network"] {
+        let feed = page(out.path(), &format!("{tier}/feed.xml"));
+        let base = format!("https://partners.alderfinch.example/{tier}/");
+        for path in ["news/hot-opportunity-december-2026/", "case-studies/saas-close-acceleration/"]
+        {
+            assert!(feed.contains(&format!("<id>{base}{path}</id>")), "{tier}: {path} missing");
+        }
+    }
+}
+
+#[test]
+fn the_old_service_levels_url_redirects_to_the_response_sla() {
+    let out = build_example();
+    let redirect = page(out.path(), "active/program/service-levels/index.html");
+    assert!(redirect.contains("url=/active/program/response-sla/"), "{redirect}");
 }

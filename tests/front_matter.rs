@@ -416,3 +416,26 @@ fn errors_on_duplicate_partner_id() {
         Some("give each partner its own id"),
     );
 }
+
+#[test]
+fn errors_on_an_updated_that_is_not_a_date() {
+    let site = Site::new().file("content/p.md", "---\ntitle: P\nupdated: soon\n---\n");
+    assert_diagnostic(
+        &only_problem(&site),
+        "content/p.md:3:10",
+        "`updated` `soon` is not a date",
+        Some("write the date as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ with a time"),
+    );
+}
+
+#[test]
+fn errors_on_an_updated_before_the_date() {
+    let site = Site::new()
+        .file("content/p.md", "---\ntitle: P\nupdated: 2026-01-01\ndate: 2026-02-01\n---\n");
+    assert_diagnostic(
+        &only_problem(&site),
+        "content/p.md:3:10",
+        "`updated` (2026-01-01) is earlier than `date` (2026-02-01)",
+        Some("`updated` is when the page last changed: make it `date` or later"),
+    );
+}

@@ -20,6 +20,7 @@ fn options(root: &Path, output: &Path, base_url: Option<&str>) -> BuildOptions {
         tiers: vec![],
         base_url: base_url.map(str::to_string),
         drafts: false,
+        allow_broken_links: false,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The core promise: content gated above a tier never reaches that tier's output, in any file.
 //!
 //! Unique marker strings are planted in every place gated content can hide (title, body,
-//! description, tag, slug, co-located asset name and contents, section intro) and each
-//! tier's output tree is searched byte by byte.
+//! description, tag, slug, alias, date, co-located asset name and contents, section intro) and
+//! each tier's output tree, feed and sitemap included, is searched byte by byte.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,14 +39,15 @@ fn plant(root: &Path, tier: &str, marker: &str) {
         root,
         &format!("content/{marker}-desk/_index.md"),
         &format!(
-            "---\ntitle: Desk {marker}\ndescription: Intro {marker}\ntier: {tier}\n---\nSection body {marker}.\n"
+            "---\ntitle: Desk {marker}\ndescription: Intro {marker}\ntier: {tier}\naliases: [/old-desk-{marker}/]\n---\nSection body {marker}.\n"
         ),
     );
     write(
         root,
         &format!("content/{marker}-desk/plan-{marker}/index.md"),
         &format!(
-            "---\ntitle: Plan {marker}\ndescription: Desc {marker}\ntags: [{marker}-tag, shared]\ndate: 2026-01-02\n---\n\
+            "---\ntitle: Plan {marker}\ndescription: Desc {marker}\ntags: [{marker}-tag, shared]\ndate: 2026-01-02\n\
+             updated: 2026-12-30\naliases: [/old-plan-{marker}/]\n---\n\
              Body {marker}. ![chart]({marker}-chart.svg) [file]({marker}-sheet.csv)\n"
         ),
     );
@@ -65,7 +66,7 @@ fn plant(root: &Path, tier: &str, marker: &str) {
         &format!("content/open/gated-{marker}.md"),
         &format!(
             "---\ntitle: Gated {marker}\ntier: {tier}\ndescription: D {marker}\ntags: [{marker}-only, shared]\n\
-             date: 2026-02-03\nsubject: Subject {marker}\nextra:\n  note: {marker}\n---\n# Heading {marker}\n\nText {marker}.\n"
+             date: 2026-02-03\naliases: [open/old-{marker}]\nsubject: Subject {marker}\nextra:\n  note: {marker}\n---\n# Heading {marker}\n\nText {marker}.\n"
         ),
     );
     write(
@@ -87,7 +88,7 @@ fn site() -> tempfile::TempDir {
         root,
         "content/open/linker.md",
         &format!(
-            "---\ntitle: Linker\ntags: [shared]\n---\nSee [the plan](../{S}-desk/plan-{S}/index.md), \
+            "---\ntitle: Linker\ntags: [shared]\ndate: 2025-01-01\n---\nSee [the plan](../{S}-desk/plan-{S}/index.md), \
              [the gated page](gated-{A}.md#heading-{A}) and ![a chart](../{S}-desk/plan-{S}/{S}-chart.svg).\n"
         ),
     );
@@ -98,6 +99,8 @@ fn site() -> tempfile::TempDir {
     dir
 }
 
+/// Builds the fixture, whose open pages link to gated ones on purpose: what those links become
+/// in lower tiers is what several tests check.
 fn build_site(root: &Path, output: &Path) {
     let options = BuildOptions {
         root: root.to_path_buf(),
@@ -105,6 +108,7 @@ fn build_site(root: &Path, output: &Path) {
         tiers: vec![],
         base_url: None,
         drafts: false,
+        allow_broken_links: true,
     };
     build(&options).unwrap();
 }
@@ -138,10 +142,17 @@ fn gated_content_never_reaches_a_lower_tier() {
     build_site(site.path(), &output);
     let active = output.join("active");
     let network = output.join("referral-network");
+    // Lower tiers have a feed of their own dated pages, so it is searched too.
+    assert!(active.join("feed.xml").is_file() && network.join("feed.xml").is_file());
 
     assert_eq!(leaks(&active, S), Vec::<String>::new(), "strategic content in the active tier");
     assert_eq!(leaks(&network, S), Vec::<String>::new(), "strategic content in the network tier");
     assert_eq!(leaks(&network, A), Vec::<String>::new(), "active content in the network tier");
+    // Gated pages' dates do not move a lower tier's feed or sitemap dates either.
+    for file in ["feed.xml", "sitemap.xml"] {
+        let text = fs::read_to_string(network.join(file)).unwrap();
+        assert!(!text.contains("2026-12-30") && !text.contains("2026-02-03"), "{file}: {text}");
+    }
 }
 
 #[test]
@@ -161,7 +172,11 @@ fn gated_content_reaches_its_own_tier_and_those_above() {
             format!("open/gated-{marker}/index.html"),
             format!("open/assets-{marker}/{marker}.pdf"),
             format!("tags/{marker}-only/index.html"),
+            format!("old-desk-{marker}/index.html"),
+            format!("old-plan-{marker}/index.html"),
+            format!("open/old-{marker}/index.html"),
             "sitemap.xml".to_string(),
+            "feed.xml".to_string(),
             "index.html".to_string(),
         ] {
             assert!(
@@ -215,6 +230,7 @@ fn only_error(root: &Path) -> portico::diagnostic::Diagnostic {
         tiers: vec![],
         base_url: None,
         drafts: false,
+        allow_broken_links: false,
     };
     match build(&options) {
         Err(portico::build::BuildError::Invalid(mut problems)) if problems.len() == 1 => {
@@ -331,6 +347,7 @@ fn errors_of(files: &[(&str, &str)]) -> Option<Vec<String>> {
         tiers: vec![],
         base_url: None,
         drafts: false,
+        allow_broken_links: false,
     };
     match build(&options) {
         Ok(_) => {

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use super::aliases::{self, Alias};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::program;
 use crate::tier::{Gate, Tiers};
@@ -20,6 +21,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "tier",
     "draft",
     "date",
+    "updated",
     "weight",
     "tags",
     "slug",
@@ -43,12 +45,15 @@ pub struct FrontMatter {
     pub tier_position: Option<Position>,
     pub draft: bool,
     pub date: Option<PageDate>,
+    /// When the page last changed, if after `date`.
+    pub updated: Option<PageDate>,
     pub weight: Option<i64>,
     pub tags: Vec<String>,
     pub slug: Option<String>,
     /// Where the `slug` value is, to point at when it gives a page a reserved URL.
     pub slug_position: Option<Position>,
-    pub aliases: Vec<String>,
+    /// Old URLs that redirect to this page.
+    pub aliases: Vec<Alias>,
     pub template: Option<(String, Position)>,
     pub subject: Option<String>,
     pub client: Option<String>,
@@ -56,6 +61,13 @@ pub struct FrontMatter {
     pub services: Vec<String>,
     pub outcome: Option<String>,
     pub extra: serde_json::Map<String, Value>,
+}
+
+impl FrontMatter {
+    /// When the page last changed: `updated`, else `date`.
+    pub fn last_changed(&self) -> Option<&PageDate> {
+        self.updated.as_ref().or(self.date.as_ref())
+    }
 }
 
 /// A publication date, kept as written and as a sortable timestamp.
@@ -118,11 +130,13 @@ pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagno
         warnings: Vec::new(),
         title_typo: None,
         seen: Default::default(),
+        updated_at: None,
     };
     let mut fm = FrontMatter::default();
     for (key, value) in entries {
         reader.field(&mut fm, key, value);
     }
+    reader.check_updated(&fm);
     if !reader.problems.is_empty() {
         return Err(reader.problems);
     }
@@ -152,6 +166,8 @@ struct Reader<'a> {
     title_typo: Option<(String, Position)>,
     /// Keys read so far, lowercased, with their line.
     seen: std::collections::HashMap<String, usize>,
+    /// Where the `updated` value is, to point at when it comes before `date`.
+    updated_at: Option<Position>,
 }
 
 impl Reader<'_> {
@@ -179,14 +195,23 @@ impl Reader<'_> {
             "description" => fm.description = self.string(&name, &value),
             "tier" => self.tier(fm, &value),
             "draft" => fm.draft = self.boolean(&name, &value),
-            "date" => fm.date = self.date(&value),
+            "date" => fm.date = self.date(&name, &value),
+            "updated" => {
+                self.updated_at = Some(self.fragment.position(&value.referenced));
+                fm.updated = self.date(&name, &value);
+            }
             "weight" => fm.weight = self.integer(&name, &value),
             "tags" => fm.tags = self.strings(&name, &value),
             "slug" => {
                 fm.slug_position = Some(self.fragment.position(&value.referenced));
                 fm.slug = self.slug(&value);
             }
-            "aliases" => fm.aliases = self.strings(&name, &value),
+            "aliases" => {
+                let items = self.strings(&name, &value);
+                let (read, problems) = aliases::read(&self.fragment, &value, items);
+                fm.aliases = read;
+                self.problems.extend(problems);
+            }
             "template" => {
                 let position = self.fragment.position(&value.referenced);
                 fm.template = self.string(&name, &value).map(|t| (t, position));
@@ -327,19 +352,34 @@ impl Reader<'_> {
         number
     }
 
-    fn date(&mut self, value: &Spanned<Value>) -> Option<PageDate> {
+    fn date(&mut self, name: &str, value: &Spanned<Value>) -> Option<PageDate> {
         let parsed = value.value.as_str().and_then(PageDate::parse);
         if parsed.is_none() {
             let problem = self
                 .fragment
                 .error_at(
                     &value.referenced,
-                    format!("`date` {} is not a date", describe(&value.value)),
+                    format!("`{name}` {} is not a date", describe(&value.value)),
                 )
                 .with_help("write the date as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ with a time");
             self.problems.push(problem);
         }
         parsed
+    }
+
+    /// A page is updated after it is published; the other way round is a typo in one date.
+    fn check_updated(&mut self, fm: &FrontMatter) {
+        let (Some(date), Some(updated), Some(at)) = (&fm.date, &fm.updated, self.updated_at) else {
+            return;
+        };
+        if updated.timestamp < date.timestamp {
+            let message =
+                format!("`updated` ({}) is earlier than `date` ({})", updated.date, date.date);
+            let problem = Diagnostic::error(self.fragment.path, message)
+                .at(self.fragment.file_text, at)
+                .with_help("`updated` is when the page last changed: make it `date` or later");
+            self.problems.push(problem);
+        }
     }
 
     fn tier(&mut self, fm: &mut FrontMatter, value: &Spanned<Value>) {

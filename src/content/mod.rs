@@ -4,6 +4,7 @@
 //! works out every page's URL and gate. The second renders each page's markdown once, in
 //! parallel, resolving links against the finished URL table. Nothing here depends on a tier.
 
+mod aliases;
 mod fence;
 mod front_matter;
 mod links;
@@ -21,6 +22,7 @@ use crate::markdown::{self, Node, Rendered};
 use crate::tier::{Gate, Tiers};
 use crate::yaml::Fragment;
 
+pub use aliases::Alias;
 pub use fence::split;
 pub use front_matter::{FrontMatter, KNOWN_KEYS, PageDate};
 pub use tree::REFERRAL_RECEIVED;
@@ -429,13 +431,13 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
     let mut warnings = shared_files_of_gated_pages(site, content_dir);
     for page in &mut site.pages {
         warnings.extend(page.source.broken_links(content_dir, &page.file, &page.body));
-        page.source = Source::default();
+        page.source = page.source.without_text();
     }
     for section in &mut site.sections {
         if let Some(file) = &section.file {
             warnings.extend(section.source.broken_links(content_dir, file, &section.body));
         }
-        section.source = Source::default();
+        section.source = section.source.without_text();
     }
     warnings
 }
@@ -471,6 +473,12 @@ fn shared_files_of_gated_pages(site: &Site, content_dir: &Path) -> Vec<Diagnosti
 }
 
 impl Source {
+    /// Drops the text once the body is rendered; the body's offset stays, so that positions
+    /// in the body can still be turned into lines of the file (`check` reads it again).
+    fn without_text(&self) -> Source {
+        Source { text: Arc::from(""), body_offset: self.body_offset }
+    }
+
     fn body(&self) -> &str {
         &self.text[self.body_offset..]
     }
@@ -488,6 +496,7 @@ impl Source {
                     &display,
                     format!("link to `{}` points to no page or file", link.destination),
                 )
+                .with_kind(crate::check::BROKEN_LINK)
                 .with_help(
                     "link to a page's `.md` file or to a file beside a page, relative to this \
                      file, such as `../checklists/ready.md`",
@@ -499,6 +508,11 @@ impl Source {
 }
 
 impl Page {
+    /// Where the body starts in the file, in bytes: body offsets plus this are file offsets.
+    pub fn body_offset(&self) -> usize {
+        self.source.body_offset
+    }
+
     /// The folder whose files are this page's assets: a bundle's own folder, or for
     /// `name.md` the folder `name/` beside it. Relative to `content/`.
     pub fn asset_folder(&self) -> PathBuf {
@@ -512,6 +526,13 @@ impl Page {
     /// Whether the page is a bundle: `name/index.md`.
     pub fn is_bundle(&self) -> bool {
         self.file.file_name().is_some_and(|n| n == "index.md")
+    }
+}
+
+impl Section {
+    /// Where the body of `_index.md` starts in the file, in bytes.
+    pub fn body_offset(&self) -> usize {
+        self.source.body_offset
     }
 }
 

@@ -59,6 +59,7 @@ pub(super) fn assemble(
     let mut site = super::Site { sections: builder.sections, pages: site_pages };
     attach_assets(&mut site, assets, options.content_dir);
     check_collisions(&site, options.content_dir, &mut builder.problems);
+    super::aliases::check(&site, options.content_dir, &mut builder.problems);
     check_asset_folders(&site, options.content_dir, &mut builder.problems);
     if !builder.problems.is_empty() {
         return Err(builder.problems);
@@ -322,7 +323,7 @@ pub const TAGS: &str = "tags";
 pub const REFERRAL_RECEIVED: &str = "referral-received";
 
 /// Top-level URL folders the build fills itself, and what it puts there.
-const RESERVED: &[(&str, &str)] =
+pub(super) const RESERVED: &[(&str, &str)] =
     &[(TAGS, "the tag pages"), (REFERRAL_RECEIVED, "the page shown after a referral is sent")];
 
 fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {

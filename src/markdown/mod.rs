@@ -64,6 +64,8 @@ pub struct Rendered {
     slots: Vec<Slot>,
     pub headings: Vec<Heading>,
     pub broken_links: Vec<BrokenLink>,
+    /// Links to an anchor on the same page (`#fees`), with their offsets, for `check`.
+    pub local_anchors: Vec<(String, usize)>,
     /// The first paragraph as plain text, for listings.
     pub summary: String,
     /// A hash of the HTML and its slots: equal fingerprints fill to equal HTML.
@@ -230,6 +232,12 @@ impl<'a> Renderer<'_, 'a> {
 
     /// Opens a link: a slot when it points inside the site, otherwise the link as written.
     fn link_start(&mut self, tag: Tag<'a>, offset: usize) {
+        if let Tag::Link { dest_url, .. } = &tag
+            && let Some(anchor) = dest_url.strip_prefix('#')
+            && !anchor.is_empty()
+        {
+            self.rendered.local_anchors.push((anchor.to_string(), offset));
+        }
         match self.internal_target(tag, offset) {
             Ok((target, title)) => {
                 self.open_links.push(Some(target.clone()));

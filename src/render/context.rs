@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::content::{Page, Section};
+use crate::content::{PageDate, Section};
 use crate::markdown::Heading;
 use crate::program::CommissionBand;
 
@@ -27,6 +27,8 @@ pub struct SiteContext {
     /// The tier's "Submit a referral" page, when it has one.
     pub referral_url: Option<String>,
     pub tags_url: String,
+    /// The tier's Atom feed, when it has dated pages.
+    pub feed_url: Option<String>,
     pub generator: &'static str,
 }
 
@@ -76,6 +78,9 @@ pub struct PageContext<'a> {
     pub content: String,
     pub date: Option<String>,
     pub date_display: Option<String>,
+    /// When the page last changed, if its front matter says.
+    pub updated: Option<String>,
+    pub updated_display: Option<String>,
     pub tags: Vec<TagLink>,
     /// Only in `build --drafts`: drafts are left out otherwise.
     pub draft: bool,
@@ -98,6 +103,8 @@ pub struct SectionContext<'a> {
     pub content: String,
     pub pages: Vec<PageSummary>,
     pub subsections: Vec<SubsectionSummary>,
+    /// The tier's feed, when this section lists pages that are in it.
+    pub feed_url: Option<String>,
     pub extra: &'a serde_json::Map<String, serde_json::Value>,
 }
 
@@ -115,8 +122,9 @@ pub struct SitemapEntry {
     pub lastmod: Option<String>,
 }
 
-pub fn date_fields(page: &Page) -> (Option<String>, Option<String>) {
-    match &page.meta.date {
+/// A date as `YYYY-MM-DD` and as shown to readers (`22 June 2026`).
+pub fn date_fields(date: Option<&PageDate>) -> (Option<String>, Option<String>) {
+    match date {
         Some(d) => (Some(d.date.to_string()), Some(d.date.strftime("%-d %B %Y").to_string())),
         None => (None, None),
     }

@@ -5,7 +5,10 @@
 //! out visible pages and sections; that is what keeps gated content out of lower tiers.
 
 mod context;
+mod feed;
 mod inputs;
+mod redirects;
+mod sitemap;
 mod view;
 
 use std::collections::{HashMap, HashSet};
@@ -99,6 +102,8 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
         rendered.push(renderer.plain(&path, "referral-received.html", renderer.inputs())?);
     }
     rendered.push(renderer.sitemap()?);
+    rendered.extend(renderer.feed()?);
+    rendered.extend(renderer.redirects()?);
     rendered.push(renderer.plain("robots.txt", "robots.txt", renderer.inputs())?);
     let fingerprints =
         rendered.iter().map(|(f, fingerprint)| (f.path.clone(), *fingerprint)).collect();
@@ -195,6 +200,7 @@ impl<'a> Renderer<'a> {
                     .referral_page()
                     .map(|p| view.base.link(&view.site.pages[p].path)),
                 tags_url: view.base.link("tags/"),
+                feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
         );
@@ -322,7 +328,8 @@ impl<'a> Renderer<'a> {
 
     /// A page's context without its body, which [`Renderer::page`] fills in only when needed.
     fn page_context<'p>(&self, page: &'p Page) -> PageContext<'p> {
-        let (date, date_display) = date_fields(page);
+        let (date, date_display) = date_fields(page.meta.date.as_ref());
+        let (updated, updated_display) = date_fields(page.meta.updated.as_ref());
         PageContext {
             title: &page.title,
             description: page.meta.description.as_deref(),
@@ -333,6 +340,8 @@ impl<'a> Renderer<'a> {
             content: String::new(),
             date,
             date_display,
+            updated,
+            updated_display,
             tags: page.meta.tags.iter().map(|t| self.view.tag_link(t)).collect(),
             draft: page.meta.draft,
             subject: page.meta.subject.as_deref(),
@@ -361,6 +370,10 @@ impl<'a> Renderer<'a> {
             content: String::new(),
             pages: view.section_pages(id).map(|p| view.summary(p)).collect(),
             subsections: view.subsections(id).map(|s| view.subsection_summary(s)).collect(),
+            feed_url: view
+                .section_pages(id)
+                .any(|p| feed::is_dated(&view.site.pages[p]))
+                .then(|| view.base.link(feed::FEED_FILE)),
             extra: &section.meta.extra,
         }
     }
@@ -425,22 +438,5 @@ impl<'a> Renderer<'a> {
             files.push(self.plain(&format!("tags/{slug}/index.html"), "tag.html", inputs)?);
         }
         Ok(files)
-    }
-
-    fn sitemap(&self) -> Result<(OutputFile, u64), RenderError> {
-        let view = self.view;
-        let pages = view.pages().map(|p| {
-            let page = &view.site.pages[p];
-            SitemapEntry { loc: view.base.absolute(&page.path), lastmod: date_fields(page).0 }
-        });
-        let sections = view.sections().map(|s| SitemapEntry {
-            loc: view.base.absolute(&view.site.sections[s].path),
-            lastmod: None,
-        });
-        let mut entries: Vec<SitemapEntry> = sections.chain(pages).collect();
-        entries.sort_by(|a, b| a.loc.cmp(&b.loc));
-        let mut inputs = self.inputs();
-        inputs.put("entries", &entries);
-        self.plain("sitemap.xml", "sitemap.xml", inputs)
     }
 }

@@ -87,6 +87,11 @@ impl<'a> TierView<'a> {
         self.site.sections[section].subsections.iter().copied().filter(|&s| self.section_visible[s])
     }
 
+    /// Whether the tier has an Atom feed: it sees at least one dated page.
+    pub fn has_feed(&self) -> bool {
+        self.pages().any(|p| super::feed::is_dated(&self.site.pages[p]))
+    }
+
     /// The page that holds the referral form, when this tier can see one.
     pub fn referral_page(&self) -> Option<usize> {
         self.pages().find(|&p| {
@@ -150,7 +155,7 @@ impl<'a> TierView<'a> {
 
     pub fn summary(&self, page: usize) -> PageSummary {
         let p = &self.site.pages[page];
-        let (date, date_display) = date_fields(p);
+        let (date, date_display) = date_fields(p.meta.date.as_ref());
         PageSummary {
             title: p.title.clone(),
             url: self.base.link(&p.path),

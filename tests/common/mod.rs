@@ -80,6 +80,7 @@ impl Site {
             tiers: Vec::new(),
             base_url: None,
             drafts: false,
+            allow_broken_links: false,
         })
     }
 

@@ -8,7 +8,7 @@ use portico::build::{BuildError, BuildOptions, BuildReport};
 use portico::diagnostic::Diagnostic;
 use tracing::{error, info, warn};
 
-use crate::{distinct, strip_label};
+use crate::{count, distinct, strip_label};
 
 #[derive(Args)]
 pub struct BuildArgs {
@@ -27,6 +27,10 @@ pub struct BuildArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Publish even with broken links, missing anchors or links into hidden tiers (they are
+    /// reported as warnings).
+    #[arg(long)]
+    allow_broken_links: bool,
 }
 
 pub fn run(args: BuildArgs) -> ExitCode {
@@ -37,6 +41,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
         tiers,
         base_url: args.base_url,
         drafts: args.drafts,
+        allow_broken_links: args.allow_broken_links,
     };
     info!("building {}", options.root.display());
     if options.drafts {
@@ -126,9 +131,4 @@ fn summarize(report: &BuildReport, options: &BuildOptions) {
     if !options.tiers.is_empty() {
         info!("other tiers' folders were left as they were; a full build refreshes them");
     }
-}
-
-/// `1 page`, `3 pages`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

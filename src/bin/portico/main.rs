@@ -2,6 +2,7 @@
 //! module here, which calls the library.
 
 mod build;
+mod check;
 mod intake;
 mod referrals;
 mod serve;
@@ -45,6 +46,9 @@ enum Color {
 enum Command {
     /// Build every tier's site (or those given with --tier) into the output folder.
     Build(build::BuildArgs),
+    /// Check every tier's links, anchors and sections, and everything build checks; writes
+    /// nothing.
+    Check(check::CheckArgs),
     /// Preview every tier on 127.0.0.1, rebuilding and reloading on each save.
     Serve(serve::ServeArgs),
     /// Take partners' referrals over HTTP, as the portal's referral form posts them.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     init_logging(&cli.global);
     match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Check(args) => check::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Intake(args) => intake::run(args),
         Command::Referrals(args) => referrals::run(args),
@@ -133,4 +138,9 @@ fn distinct(ids: Vec<String>) -> Vec<String> {
 fn strip_label(diagnostic: &Diagnostic) -> String {
     let text = diagnostic.to_string();
     text.split_once(": ").map(|(_, rest)| rest.to_string()).unwrap_or(text)
+}
+
+/// `1 page`, `3 errors`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -1,0 +1,158 @@
+//! `portico check`: everything `build` validates, plus, tier by tier, where each link leads.
+//!
+//! A link that works for one tier can be broken for another: the page it points to may be
+//! gated above a tier that sees the link. So links are checked in every tier's view of the
+//! site, and a finding names the tiers it holds in.
+
+mod links;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::build::{self, BuildError, Model};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::render::TierView;
+use crate::tier::Tier;
+
+/// The kind of a link that leads to no page, section or file.
+pub const BROKEN_LINK: &str = "broken-link";
+/// A link to an `#anchor` that the target page does not have.
+pub const BROKEN_ANCHOR: &str = "broken-anchor";
+/// A link, in a tier that sees its page, to a page that tier cannot see.
+pub const TIER_CROSSING_LINK: &str = "tier-crossing-link";
+/// A section a tier may see that has nothing in it for that tier.
+pub const EMPTY_SECTION: &str = "empty-section";
+
+/// What `portico check` was asked to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub root: PathBuf,
+    /// Tier ids; empty means every tier.
+    pub tiers: Vec<String>,
+    pub drafts: bool,
+}
+
+/// One problem, and the tiers it shows in (empty when it does not depend on the tier).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub severity: &'static str,
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub tiers: Vec<String>,
+    pub message: String,
+    pub help: Option<String>,
+    #[serde(skip)]
+    pub diagnostic: Diagnostic,
+}
+
+impl Finding {
+    pub fn new(diagnostic: Diagnostic, tiers: Vec<String>) -> Finding {
+        Finding {
+            kind: diagnostic.kind.unwrap_or(match diagnostic.severity {
+                Severity::Error => "invalid",
+                Severity::Warning => "warning",
+            }),
+            severity: match diagnostic.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            path: diagnostic.path.display().to_string(),
+            line: diagnostic.position.map(|p| p.line),
+            column: diagnostic.position.map(|p| p.column),
+            tiers,
+            message: diagnostic.message.clone(),
+            help: diagnostic.help.clone(),
+            diagnostic,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.diagnostic.is_error()
+    }
+
+    /// The diagnostic with the tiers named in its message, for output that has no tier field.
+    pub fn with_tiers_in_message(self) -> Diagnostic {
+        let mut diagnostic = self.diagnostic;
+        if !self.tiers.is_empty() {
+            let noun = if self.tiers.len() == 1 { "tier" } else { "tiers" };
+            diagnostic.message =
+                format!("{} (in {noun} {})", diagnostic.message, self.tiers.join(", "));
+        }
+        diagnostic
+    }
+}
+
+/// Everything `check` found, in a stable order: by file, line and column.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// The tiers checked, highest first.
+    pub tiers: Vec<String>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.len() - self.errors()
+    }
+}
+
+/// Checks the site under `options.root` without writing anything.
+pub fn check(options: &CheckOptions) -> Report {
+    let model = match build::load(&options.root, options.drafts) {
+        Ok(model) => model,
+        Err(error) => return Report { findings: from_build_error(error), tiers: Vec::new() },
+    };
+    let tiers = match build::select_tiers(&model.program, &options.tiers) {
+        Ok(tiers) => tiers,
+        Err(error) => return Report { findings: from_build_error(error), tiers: Vec::new() },
+    };
+    let mut findings: Vec<Finding> = model
+        .warnings
+        .iter()
+        .filter(|w| w.kind != Some(BROKEN_LINK))
+        .map(|w| Finding::new(w.clone(), Vec::new()))
+        .collect();
+    findings.extend(per_tier(&model, &tiers, &options.root.join("content")));
+    if let Err(error) = build::render(&model, &tiers, None, &[]) {
+        findings.extend(from_build_error(error));
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
+    });
+    Report { findings, tiers: tiers.iter().map(|t| t.id.clone()).collect() }
+}
+
+/// The link and section findings of every tier, each merged across the tiers it holds in.
+pub fn per_tier(model: &Model, tiers: &[&Tier], content_dir: &Path) -> Vec<Finding> {
+    let mut merged: BTreeMap<Diagnostic, Vec<String>> = BTreeMap::new();
+    let mut sources = links::Sources::new(content_dir);
+    for tier in tiers {
+        let base = build::tier_base_url(&model.program, tier, None);
+        let view = TierView::new(&model.site, tier, base);
+        for diagnostic in links::in_tier(&view, &mut sources) {
+            merged.entry(diagnostic).or_default().push(tier.id.clone());
+        }
+    }
+    merged.into_iter().map(|(diagnostic, tiers)| Finding::new(diagnostic, tiers)).collect()
+}
+
+fn from_build_error(error: BuildError) -> Vec<Finding> {
+    match error {
+        BuildError::Invalid(problems) => {
+            problems.into_iter().map(|d| Finding::new(d, Vec::new())).collect()
+        }
+        other => {
+            let diagnostic =
+                Diagnostic::error(Path::new(""), other.to_string()).with_kind("render");
+            vec![Finding::new(diagnostic, Vec::new())]
+        }
+    }
+}
