@@ -49,18 +49,7 @@ fn summary(json: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            let tiers: Vec<&str> =
-                f["tiers"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-            format!(
-                "{} {}:{}:{} [{}]",
-                f["kind"].as_str().unwrap(),
-                f["path"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                tiers.join(",")
-            )
-        })
+        .map(|f| format!("{} {}", f["kind"].as_str().unwrap(), common::finding_place(f)))
         .collect()
 }
 

@@ -307,6 +307,7 @@ fn check_counts(portal: &Portal) -> (String, std::collections::BTreeMap<String, 
         root: portal.root.clone(),
         tiers: Vec::new(),
         drafts: false,
+        external: None,
     };
     let report = portico::check::check(&options);
     let json = serde_json::to_string(&report.findings).expect("findings serialize");

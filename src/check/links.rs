@@ -21,14 +21,14 @@ impl Sources {
     }
 
     /// `diagnostic` pointed at byte `offset` of `file` (relative to `content/`).
-    fn locate(&mut self, file: &Path, offset: usize, diagnostic: Diagnostic) -> Diagnostic {
+    pub fn locate(&mut self, file: &Path, offset: usize, diagnostic: Diagnostic) -> Diagnostic {
         let text = self.texts.entry(file.to_path_buf()).or_insert_with(|| {
             std::fs::read_to_string(self.content_dir.join(file)).unwrap_or_default()
         });
         LineIndex::new(text).locate(diagnostic, offset)
     }
 
-    fn display(&self, file: &Path) -> PathBuf {
+    pub fn display(&self, file: &Path) -> PathBuf {
         let content = self.content_dir.file_name().map(PathBuf::from).unwrap_or_default();
         content.join(file)
     }
@@ -41,8 +41,8 @@ struct Body<'a> {
     rendered: &'a Rendered,
 }
 
-/// Every link finding of one tier, and its sections that have nothing to show.
-pub fn in_tier(view: &TierView<'_>, sources: &mut Sources) -> Vec<Diagnostic> {
+/// The markdown bodies the tier shows: its pages' and its sections' `_index.md`.
+fn bodies<'a>(view: &TierView<'a>) -> Vec<Body<'a>> {
     let site = view.site;
     let pages = view.pages().map(|i| {
         let page = &site.pages[i];
@@ -53,13 +53,29 @@ pub fn in_tier(view: &TierView<'_>, sources: &mut Sources) -> Vec<Diagnostic> {
         let file = section.file.as_deref()?;
         Some(Body { file, body_offset: section.body_offset(), rendered: &section.body })
     });
-    let bodies: Vec<Body<'_>> = pages.chain(sections).collect();
+    pages.chain(sections).collect()
+}
+
+/// Every link finding of one tier, and its sections that have nothing to show.
+pub fn in_tier(view: &TierView<'_>, sources: &mut Sources) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for body in &bodies {
+    for body in &bodies(view) {
         found.extend(links_of(view, body, sources));
     }
     found.extend(empty_sections(view, sources));
     found
+}
+
+/// The `http(s)` links the tier shows: address, file and byte offset in the file.
+pub fn external_in_tier(view: &TierView<'_>) -> Vec<(String, PathBuf, usize)> {
+    bodies(view)
+        .iter()
+        .flat_map(|body| {
+            body.rendered.external_links.iter().map(|(url, offset)| {
+                (url.clone(), body.file.to_path_buf(), body.body_offset + offset)
+            })
+        })
+        .collect()
 }
 
 fn links_of(view: &TierView<'_>, body: &Body<'_>, sources: &mut Sources) -> Vec<Diagnostic> {

@@ -4,7 +4,10 @@
 //! gated above a tier that sees the link. So links are checked in every tier's view of the
 //! site, and a finding names the tiers it holds in.
 
+mod external;
 mod links;
+
+pub use external::{ExternalOptions, Verdict};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +27,8 @@ pub const BROKEN_ANCHOR: &str = "broken-anchor";
 pub const TIER_CROSSING_LINK: &str = "tier-crossing-link";
 /// A section a tier may see that has nothing in it for that tier.
 pub const EMPTY_SECTION: &str = "empty-section";
+/// An `http(s)` address that answered with an error, or not at all.
+pub const BROKEN_EXTERNAL_LINK: &str = "broken-external-link";
 
 /// What `portico check` was asked to check.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +37,8 @@ pub struct CheckOptions {
     /// Tier ids; empty means every tier.
     pub tiers: Vec<String>,
     pub drafts: bool,
+    /// Also ask every `http(s)` address pages link to whether it still answers.
+    pub external: Option<ExternalOptions>,
 }
 
 /// One problem, and the tiers it shows in (empty when it does not depend on the tier).
@@ -120,7 +127,11 @@ pub fn check(options: &CheckOptions) -> Report {
         .filter(|w| w.kind != Some(BROKEN_LINK))
         .map(|w| Finding::new(w.clone(), Vec::new()))
         .collect();
-    findings.extend(per_tier(&model, &tiers, &options.root.join("content")));
+    let content_dir = options.root.join("content");
+    findings.extend(per_tier(&model, &tiers, &content_dir));
+    if let Some(external) = &options.external {
+        findings.extend(external_links(&model, &tiers, &content_dir, external));
+    }
     if let Err(error) = build::render(&model, &tiers, None, &[]) {
         findings.extend(from_build_error(error));
     }
@@ -142,6 +153,50 @@ pub fn per_tier(model: &Model, tiers: &[&Tier], content_dir: &Path) -> Vec<Findi
         }
     }
     merged.into_iter().map(|(diagnostic, tiers)| Finding::new(diagnostic, tiers)).collect()
+}
+
+/// A finding for each place that links to an address that failed, with the tiers it shows in.
+fn external_links(
+    model: &Model,
+    tiers: &[&Tier],
+    content_dir: &Path,
+    options: &ExternalOptions,
+) -> Vec<Finding> {
+    let mut places: BTreeMap<(String, PathBuf, usize), Vec<String>> = BTreeMap::new();
+    for tier in tiers {
+        let view =
+            TierView::new(&model.site, tier, build::tier_base_url(&model.program, tier, None));
+        for place in links::external_in_tier(&view) {
+            places.entry(place).or_default().push(tier.id.clone());
+        }
+    }
+    let mut urls: Vec<String> = places.keys().map(|(url, _, _)| url.clone()).collect();
+    urls.dedup();
+    let verdicts = external::verdicts(urls, options);
+    let mut sources = links::Sources::new(content_dir);
+    let mut findings = Vec::new();
+    for ((url, file, offset), tiers) in places {
+        let (severity_error, reason) = match verdicts.get(&url) {
+            Some(Verdict::Fine) | None => continue,
+            Some(Verdict::Status(status @ (404 | 410))) => {
+                (true, format!("answered HTTP {status}"))
+            }
+            Some(Verdict::Status(status)) => (false, format!("answered HTTP {status}")),
+            Some(Verdict::Unreachable(why)) => (false, why.clone()),
+        };
+        let message = format!("`{url}` {reason}");
+        let display = sources.display(&file);
+        let diagnostic = if severity_error {
+            Diagnostic::error(display, message)
+        } else {
+            Diagnostic::warning(display, message)
+        };
+        let diagnostic = diagnostic
+            .with_kind(BROKEN_EXTERNAL_LINK)
+            .with_help("update the address, or remove the link if the page is gone");
+        findings.push(Finding::new(sources.locate(&file, offset, diagnostic), tiers));
+    }
+    findings
 }
 
 fn from_build_error(error: BuildError) -> Vec<Finding> {

@@ -73,7 +73,7 @@ impl Email {
     }
 }
 
-fn install_crypto() {
+pub fn install_crypto() {
     // rustls needs one process-wide crypto provider; a second install is refused harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -66,6 +66,8 @@ pub struct Rendered {
     pub broken_links: Vec<BrokenLink>,
     /// Links to an anchor on the same page (`#fees`), with their offsets, for `check`.
     pub local_anchors: Vec<(String, usize)>,
+    /// Links and images to `http(s)` addresses, with their offsets, for `check --external`.
+    pub external_links: Vec<(String, usize)>,
     /// The first paragraph as plain text, for listings.
     pub summary: String,
     /// A hash of the HTML and its slots: equal fingerprints fill to equal HTML.
@@ -238,6 +240,7 @@ impl<'a> Renderer<'_, 'a> {
         {
             self.rendered.local_anchors.push((anchor.to_string(), offset));
         }
+        self.note_external(&tag, offset);
         match self.internal_target(tag, offset) {
             Ok((target, title)) => {
                 self.open_links.push(Some(target.clone()));
@@ -250,8 +253,18 @@ impl<'a> Renderer<'_, 'a> {
         }
     }
 
+    /// Records a link or image to an `http(s)` address, for `check --external`.
+    fn note_external(&mut self, tag: &Tag<'a>, offset: usize) {
+        let (Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = tag else { return };
+        let lower = dest_url.get(..8).unwrap_or(dest_url).to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            self.rendered.external_links.push((dest_url.to_string(), offset));
+        }
+    }
+
     /// An image: a slot when it points inside the site, otherwise the image as written.
     fn image(&mut self, tag: Tag<'a>, inner: Vec<Event<'a>>, offset: usize) {
+        self.note_external(&tag, offset);
         match self.internal_target(tag, offset) {
             Ok((target, title)) => {
                 let alt = plain_text(&inner);

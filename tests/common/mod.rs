@@ -145,3 +145,16 @@ fn collect(root: &Path, dir: &Path, tree: &mut BTreeMap<PathBuf, Vec<u8>>) {
 pub fn list(problems: &[Diagnostic]) -> String {
     problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n\n")
 }
+
+/// Where a finding of `check --format json` is, and in which tiers: `path:line:col [a,b]`.
+pub fn finding_place(finding: &serde_json::Value) -> String {
+    let tiers: Vec<&str> =
+        finding["tiers"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    format!(
+        "{}:{}:{} [{}]",
+        finding["path"].as_str().unwrap(),
+        finding["line"],
+        finding["column"],
+        tiers.join(",")
+    )
+}

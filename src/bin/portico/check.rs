@@ -26,6 +26,16 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too, not just on errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// Also check that the http(s) addresses pages link to still answer.
+    #[arg(long)]
+    external: bool,
+    /// Seconds to wait for each external address.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    external_timeout: u64,
+    /// Where to remember addresses that answered well, for a day
+    /// [default: <root>/.portico-cache/external-links.json].
+    #[arg(long, value_name = "FILE")]
+    link_cache: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
@@ -35,8 +45,19 @@ enum Format {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let options =
-        CheckOptions { root: args.root, tiers: distinct(args.tiers), drafts: args.drafts };
+    let external = args.external.then(|| portico::check::ExternalOptions {
+        timeout: std::time::Duration::from_secs(args.external_timeout.max(1)),
+        cache: Some(
+            args.link_cache.unwrap_or_else(|| args.root.join(".portico-cache/external-links.json")),
+        ),
+        ..Default::default()
+    });
+    let options = CheckOptions {
+        root: args.root,
+        tiers: distinct(args.tiers),
+        drafts: args.drafts,
+        external,
+    };
     let report = portico::check::check(&options);
     match args.format {
         Format::Json => println!("{}", json(&report)),
