@@ -5,6 +5,7 @@
 //! with its duplicate flag and queued notifications) → [`outbox`] (webhook and email, retried
 //! until delivered). [`pages`] renders what a browser sees; [`status`] is the workflow ladder.
 
+pub mod address;
 pub mod config;
 pub mod guard;
 pub mod http;

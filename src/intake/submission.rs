@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::address::host_name;
 use super::store::ReferralFields;
 
 /// Every field a submission may carry, in the order the form shows them.
@@ -410,13 +411,6 @@ fn is_direction_override(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// What duplicate checks compare a contact email by: the local part lowercased, the domain
-/// in its ASCII form, so `Jo@Bücher.example.` and `jo@xn--bcher-kva.example` are one address.
-pub fn email_key(email: &str) -> Option<String> {
-    let (local, domain) = email.rsplit_once('@')?;
-    Some(format!("{}@{}", local.to_lowercase(), host_name(domain)?))
-}
-
 /// How the form labels a field, for messages that list them.
 pub fn label(field: &str) -> &str {
     match field {
@@ -436,26 +430,6 @@ pub fn label(field: &str) -> &str {
         "idempotency_key" => "Submission key",
         other => other,
     }
-}
-
-/// The ASCII (punycode) form of an internet host name with at least two labels; `None` for
-/// addresses, single labels and anything malformed.
-fn host_name(text: &str) -> Option<String> {
-    let text = text.strip_suffix('.').unwrap_or(text);
-    let url::Host::Domain(ascii) = url::Host::parse(text).ok()? else { return None };
-    let labels: Vec<&str> = ascii.split('.').collect();
-    let valid_label = |label: &&str| {
-        (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    };
-    let top = labels.last()?;
-    let well_formed = labels.len() >= 2
-        && ascii.len() <= 253
-        && labels.iter().all(valid_label)
-        && !top.bytes().all(|b| b.is_ascii_digit());
-    well_formed.then_some(ascii)
 }
 
 #[cfg(test)]

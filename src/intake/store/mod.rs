@@ -33,7 +33,7 @@ pub struct ReferralFields {
 impl ReferralFields {
     /// The contact email as duplicate checks compare it.
     pub fn client_email_key(&self) -> Option<String> {
-        self.client_contact_email.as_deref().and_then(super::submission::email_key)
+        self.client_contact_email.as_deref().and_then(super::address::email_key)
     }
 
     /// A digest of the content, to tell a retry of the same referral from a reuse of its

@@ -26,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
         client_domain TEXT,
         client_contact_name TEXT NOT NULL,
         client_contact_email TEXT,
-        -- The contact email as duplicate checks compare it (see submission::email_key).
+        -- The contact email as duplicate checks compare it (see address::email_key).
         client_email_key TEXT,
         client_contact_phone TEXT,
         challenge TEXT NOT NULL,
