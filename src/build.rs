@@ -1,4 +1,4 @@
-//! The build pipeline: load → model → per-tier view → render → write.
+//! The build pipeline: load → model → per-tier view → render → search index → write.
 //!
 //! Nothing is written until every tier has rendered, so a failing build leaves the previous
 //! output as it was.
@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, suggest};
 use crate::output::{self, OutputError, Scope, WriteReport};
 use crate::program::{self, Program};
 use crate::render::{self, RenderError, TierOutput};
+use crate::search::{self, SearchError};
 use crate::site_url::BaseUrl;
 use crate::theme::Theme;
 use crate::tier::Tier;
@@ -39,6 +40,8 @@ pub enum BuildError {
     Invalid(Vec<Diagnostic>),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
     #[error(transparent)]
     Output(#[from] OutputError),
 }
@@ -191,6 +194,15 @@ pub fn render(
     Ok(outputs)
 }
 
+/// Gives every tier its search index, as many tiers at once as there are cores: each holds
+/// its pages' index in memory while it builds, so running more at once costs more memory than
+/// it saves time. A tier whose index was built from the same pages (see
+/// [`search::carry_over`]) keeps it.
+pub fn index_search(outputs: &mut [TierOutput]) -> Result<(), BuildError> {
+    outputs.par_iter_mut().try_for_each(search::index_tier)?;
+    Ok(())
+}
+
 /// What a build did, for the summary line.
 #[derive(Debug)]
 pub struct BuildReport {
@@ -244,8 +256,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let model = load(&options.root, options.drafts)?;
     let tiers = select_tiers(&model.program, &options.tiers)?;
     let warnings = check_links(&model, &tiers, options)?;
-    let outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
+    let mut outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
     drop(model.site);
+    index_search(&mut outputs)?;
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
     let write = output::write(&options.output, &outputs, scope)?;
     Ok(BuildReport {

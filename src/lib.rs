@@ -3,7 +3,8 @@
 //!
 //! The modules follow the build pipeline: [`program`] and [`content`] load and validate the
 //! input, [`markdown`] renders each body once, [`tier`] decides visibility, [`render`] turns each
-//! tier's view into files, and [`output`] writes only what changed. [`build`] runs the pipeline.
+//! tier's view into files, [`search`] indexes each tier's rendered pages, and [`output`] writes
+//! only what changed. [`build`] runs the pipeline.
 
 #![allow(
     clippy::result_large_err,
@@ -21,6 +22,7 @@ pub mod output;
 pub mod program;
 pub mod referrals;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod site_url;
 pub mod theme;

@@ -21,7 +21,7 @@ const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "home.html", "section.html", "page.html", "referral-form.html", "tags.html",
     "tag.html", "404.html", "sitemap.xml", "feed.xml", "alias.html", "robots.txt",
     "intake-base.html", "intake-retry.html", "intake-tracking.html", "intake-notice.html",
-    "referral-fields.html", "referral-received.html",
+    "referral-fields.html", "referral-received.html", "search.html",
 );
 
 const DEFAULT_STATIC: &[(&str, &[u8])] =

@@ -7,7 +7,8 @@
 //! `CI=true`, where a missing browser is a failure.
 //!
 //! The referral form's script and the "referral received" page are checked in
-//! [`referral`], against a mock intake on another loopback port.
+//! [`referral`], against a mock intake on another loopback port; search, per tier, in
+//! [`search`].
 //!
 //! Run with `cargo test --test browser -- --nocapture`.
 
@@ -16,6 +17,8 @@
 mod mock_intake;
 #[path = "browser/referral.rs"]
 mod referral;
+#[path = "browser/search.rs"]
+mod search;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -121,21 +124,7 @@ impl Portal {
         let addr = listener.local_addr().expect("listener address");
         let dir = tempfile::tempdir().expect("temp dir");
         let output = dir.path().join("public");
-        let log_path = dir.path().join("build.log");
-        let log = File::create(&log_path).expect("create build log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portico"))
-            .args(["--color", "never", "build", "--root"])
-            .arg(root)
-            .arg("--output")
-            .arg(&output)
-            .args(["--base-url", &format!("http://{addr}/")])
-            .stdout(log.try_clone().expect("share build log"))
-            .stderr(log)
-            .spawn()
-            .expect("run portico");
-        let status = wait_or_kill(&mut child, "portico build");
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        assert!(status.success(), "portico build failed:\n{log}");
+        run_build(root, &output, &["--base-url", &format!("http://{addr}/")]);
         let server = LoopbackServer::serve_folder(listener, output.clone());
         Portal { server, output, _dir: dir }
     }
@@ -146,6 +135,39 @@ impl Portal {
 
     fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.origin())
+    }
+}
+
+/// Runs `portico build` of `root` into `output` with `args`, failing the test with the build's
+/// output if it fails.
+fn run_build(root: &Path, output: &Path, args: &[&str]) {
+    let log_path = output.with_extension("log");
+    let log = File::create(&log_path).expect("create build log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portico"))
+        .args(["--color", "never", "build", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(output)
+        .args(args)
+        .stdout(log.try_clone().expect("share build log"))
+        .stderr(log)
+        .spawn()
+        .expect("run portico");
+    let status = wait_or_kill(&mut child, "portico build");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(status.success(), "portico build failed:\n{log}");
+}
+
+/// Evaluates `expression` until it gives something other than `null`, `false` or `""`.
+fn wait_for(tab: &mut Tab<'_>, expression: &str) -> Value {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let value = tab.eval(expression).unwrap_or_else(|e| panic!("{expression}: {e}"));
+        if !matches!(&value, Value::Null | Value::Bool(false)) && value != json!("") {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "`{expression}` stayed {value} for {STEP_TIMEOUT:?}");
+        thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -260,6 +282,7 @@ fn content_type(path: &Path) -> &'static str {
         Some("xml") => "application/xml",
         Some("txt") => "text/plain; charset=utf-8",
         Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
         Some("png") => "image/png",
         Some("jpg" | "jpeg") => "image/jpeg",
         _ => "application/octet-stream",

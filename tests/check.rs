@@ -161,3 +161,22 @@ fn the_example_portal_checks_clean() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
+
+#[test]
+fn finds_pages_that_nothing_in_their_tier_leads_to() {
+    let quiet = "{% extends \"base.html\" %}{% block content %}<h1>{{ section.title }}</h1>\
+        {% endblock content %}";
+    let site = Site::new()
+        .file("themes/default/templates/quiet-section.html", quiet)
+        .file("content/attic/_index.md", "---\ntitle: Attic\ntemplate: quiet-section.html\n---\n")
+        .file("content/attic/old.md", "---\ntitle: Old\n---\nOld news.\n")
+        .file("content/vault/_index.md", "---\ntitle: Vault\ntemplate: quiet-section.html\n---\n")
+        .file("content/vault/kept.md", "---\ntitle: Kept\n---\nStill linked.\n")
+        .file("content/guides/guide.md", "---\ntitle: Guide\n---\nSee [it](../vault/kept.md).\n");
+    let (output, json) = findings(&site);
+    assert_eq!(output.status.code(), Some(0), "unreachable pages are warnings");
+    assert_eq!(
+        summary(&json),
+        ["unreachable-page content/attic/old.md:1:1 [strategic,active,referral-network]"]
+    );
+}

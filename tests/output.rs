@@ -166,15 +166,28 @@ fn small_site() -> tempfile::TempDir {
     dir
 }
 
+/// The files of a tier's search index, whose names change with what it holds.
+fn search_index_files(tier: &Path) -> std::collections::BTreeSet<PathBuf> {
+    walkdir::WalkDir::new(tier.join("pagefind"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.is_file())
+        .collect()
+}
+
 #[test]
 fn pages_that_no_longer_exist_are_removed() {
     let site = small_site();
     let output = site.path().join("public");
     build(&options(site.path(), &output, None)).unwrap();
     assert!(output.join("gold/guides/drop/index.html").is_file());
+    let index = search_index_files(&output.join("gold"));
     fs::remove_file(site.path().join("content/guides/drop.md")).unwrap();
     let report = build(&options(site.path(), &output, None)).unwrap();
-    assert_eq!(report.write.removed, 1);
+    // The page, and the files of the search index that held it.
+    let replaced = index.difference(&search_index_files(&output.join("gold"))).count();
+    assert!(replaced > 0);
+    assert_eq!(report.write.removed, 1 + replaced);
     assert!(!output.join("gold/guides/drop").exists());
     assert!(output.join("gold/guides/keep/index.html").is_file());
 }
@@ -270,9 +283,11 @@ fn a_rebuild_keeps_files_portico_did_not_write_and_reports_them() {
     let output = site.path().join("public");
     build(&options(site.path(), &output, None)).unwrap();
     fs::write(output.join("gold/.htaccess"), "Require valid-user\n").unwrap();
+    let index = search_index_files(&output.join("gold"));
     fs::remove_file(site.path().join("content/guides/drop.md")).unwrap();
     let report = build(&options(site.path(), &output, None)).unwrap();
-    assert_eq!(report.write.removed, 1);
+    let replaced = index.difference(&search_index_files(&output.join("gold"))).count();
+    assert_eq!(report.write.removed, 1 + replaced);
     assert_eq!(report.write.foreign, vec![output.join("gold/.htaccess")]);
     assert_eq!(fs::read_to_string(output.join("gold/.htaccess")).unwrap(), "Require valid-user\n");
 }

@@ -81,7 +81,7 @@ fn the_form_has_every_field_with_its_limit() {
     let site = site_with_intake();
     site.build_ok();
     let page = site.read_output("referral-network/refer/index.html");
-    let form = between(&page, "<form", "</form>");
+    let form = between(&page, "<form class=\"referral-form\"", "</form>");
     assert!(form.contains(&format!(r#"method="post" action="{INTAKE}""#)), "{form}");
     for (name, limit, required) in FIELDS {
         let tag = control(form, name);

@@ -2,9 +2,11 @@
 //!
 //! Unique marker strings are planted in every place gated content can hide (title, body,
 //! description, tag, slug, alias, date, co-located asset name and contents, section intro) and
-//! each tier's output tree, feed and sitemap included, is searched byte by byte.
+//! each tier's output tree, feed, sitemap and search index included, is searched byte by byte.
 
+use std::collections::BTreeSet;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use portico::build::{BuildOptions, build};
@@ -122,16 +124,54 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Every file of the tier whose path or bytes contain the marker.
+/// A file's bytes, decompressed when it is gzip (as the search index's files are).
+fn readable_bytes(path: &Path) -> Vec<u8> {
+    let bytes = fs::read(path).unwrap();
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return bytes;
+    }
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut plain).unwrap();
+    plain
+}
+
+/// Every file of the tier whose path or (decompressed) bytes contain the marker. The search
+/// index keeps words stemmed, so the marker is looked for without its last letters.
 fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
+    let stem = &marker.as_bytes()[..marker.len() - 3];
     files(tier_dir)
         .into_iter()
         .filter(|path| {
-            let bytes = fs::read(path).unwrap();
+            let bytes = readable_bytes(path);
             path.to_string_lossy().contains(marker)
-                || bytes.windows(marker.len()).any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
+                || bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem))
         })
         .map(|p| p.strip_prefix(tier_dir).unwrap().display().to_string())
+        .collect()
+}
+
+/// The pages in a tier's search index: the URL of every fragment, as Pagefind stores them.
+fn indexed_urls(tier_dir: &Path) -> BTreeSet<String> {
+    files(&tier_dir.join("pagefind/fragment"))
+        .iter()
+        .map(|path| {
+            let bytes = readable_bytes(path);
+            // Pagefind puts a short signature in front of each file's JSON.
+            let json = bytes.strip_prefix(b"pagefind_dcd").expect("a Pagefind fragment");
+            let fragment: serde_json::Value = serde_json::from_slice(json).unwrap();
+            fragment["url"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// The site paths of a tier's sitemap (every page and section the tier sees), as `/path/`.
+fn sitemap_urls(tier_dir: &Path, tier: &str) -> BTreeSet<String> {
+    let sitemap = fs::read_to_string(tier_dir.join("sitemap.xml")).unwrap();
+    let prefix = format!("https://portal.example/{tier}");
+    sitemap
+        .split("<loc>")
+        .skip(1)
+        .map(|rest| rest.split("</loc>").next().unwrap().strip_prefix(&prefix).unwrap().to_string())
         .collect()
 }
 
@@ -178,14 +218,45 @@ fn gated_content_reaches_its_own_tier_and_those_above() {
             "sitemap.xml".to_string(),
             "feed.xml".to_string(),
             "index.html".to_string(),
+            // The search index, whose files are compressed: the scan must read through that.
+            "pagefind/fragment/".to_string(),
+            "pagefind/index/".to_string(),
+            "pagefind/filter/".to_string(),
         ] {
             assert!(
-                found.contains(&expected),
+                found.iter().any(|f| f.starts_with(&expected)),
                 "{expected} missing from {}: {found:?}",
                 tier_dir.display()
             );
         }
     }
+}
+
+#[test]
+fn each_tier_indexes_for_search_exactly_the_pages_it_sees() {
+    let site = site();
+    let output = site.path().join("public");
+    build_site(site.path(), &output);
+    let mut counts = Vec::new();
+    for tier in ["strategic", "active", "referral-network"] {
+        let tier_dir = output.join(tier);
+        let indexed = indexed_urls(&tier_dir);
+        assert_eq!(indexed, sitemap_urls(&tier_dir, tier), "{tier}");
+        let entry = fs::read_to_string(tier_dir.join("pagefind/pagefind-entry.json")).unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&entry).unwrap();
+        assert_eq!(entry["languages"]["en"]["page_count"], indexed.len(), "{tier}");
+        counts.push(indexed.len());
+    }
+    // Open pages, plus the strategic and the active material where each is visible.
+    assert!(counts[0] > counts[1] && counts[1] > counts[2], "{counts:?}");
+    let plan = format!("/{S}-desk/plan-{S}/");
+    let gated = format!("/open/gated-{A}/");
+    let strategic = indexed_urls(&output.join("strategic"));
+    assert!(strategic.contains(&plan) && strategic.contains(&gated), "{strategic:?}");
+    let active = indexed_urls(&output.join("active"));
+    assert!(active.contains(&gated) && !active.contains(&plan), "{active:?}");
+    let network = indexed_urls(&output.join("referral-network"));
+    assert!(!network.contains(&gated) && !network.contains(&plan), "{network:?}");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod external;
 mod links;
+mod reach;
 
 pub use external::{ExternalOptions, Verdict};
 
@@ -27,6 +28,8 @@ pub const BROKEN_ANCHOR: &str = "broken-anchor";
 pub const TIER_CROSSING_LINK: &str = "tier-crossing-link";
 /// A section a tier may see that has nothing in it for that tier.
 pub const EMPTY_SECTION: &str = "empty-section";
+/// A page that no listing, navigation or link of its tier leads to.
+pub const UNREACHABLE_PAGE: &str = "unreachable-page";
 /// An `http(s)` address that answered with an error, or not at all.
 pub const BROKEN_EXTERNAL_LINK: &str = "broken-external-link";
 
@@ -132,8 +135,9 @@ pub fn check(options: &CheckOptions) -> Report {
     if let Some(external) = &options.external {
         findings.extend(external_links(&model, &tiers, &content_dir, external));
     }
-    if let Err(error) = build::render(&model, &tiers, None, &[]) {
-        findings.extend(from_build_error(error));
+    match build::render(&model, &tiers, None, &[]) {
+        Ok(outputs) => findings.extend(unreachable(&model, &tiers, &outputs, &content_dir)),
+        Err(error) => findings.extend(from_build_error(error)),
     }
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
@@ -153,6 +157,37 @@ pub fn per_tier(model: &Model, tiers: &[&Tier], content_dir: &Path) -> Vec<Findi
         }
     }
     merged.into_iter().map(|(diagnostic, tiers)| Finding::new(diagnostic, tiers)).collect()
+}
+
+/// Pages that nothing in their tier's rendered site leads to, each with the tiers concerned.
+fn unreachable(
+    model: &Model,
+    tiers: &[&Tier],
+    outputs: &[crate::render::TierOutput],
+    content_dir: &Path,
+) -> Vec<Finding> {
+    let mut pages: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (tier, output) in tiers.iter().zip(outputs) {
+        let view =
+            TierView::new(&model.site, tier, build::tier_base_url(&model.program, tier, None));
+        for page in reach::unreachable_pages(&view, output) {
+            pages.entry(page).or_default().push(tier.id.clone());
+        }
+    }
+    let mut sources = links::Sources::new(content_dir);
+    pages
+        .into_iter()
+        .map(|(page, tiers)| {
+            let file = &model.site.pages[page].file;
+            let diagnostic = Diagnostic::warning(
+                sources.display(file),
+                "no listing, navigation or link leads to this page",
+            )
+            .with_kind(UNREACHABLE_PAGE)
+            .with_help("link to it from a page, or use a section template that lists its pages");
+            Finding::new(sources.locate(file, 0, diagnostic), tiers)
+        })
+        .collect()
 }
 
 /// A finding for each place that links to an address that failed, with the tiers it shows in.

@@ -25,7 +25,7 @@ use crate::yaml::Fragment;
 pub use aliases::Alias;
 pub use fence::split;
 pub use front_matter::{FrontMatter, KNOWN_KEYS, PageDate};
-pub use tree::REFERRAL_RECEIVED;
+pub use tree::{REFERRAL_RECEIVED, SEARCH};
 pub use walk::is_ignored_name;
 
 /// A folder of content. Its `_index.md`, when present, gives its front matter and intro.

@@ -322,9 +322,16 @@ pub const TAGS: &str = "tags";
 /// reserved even without an `intake_url`, so setting one later cannot break a build.
 pub const REFERRAL_RECEIVED: &str = "referral-received";
 
+/// The folder of every tier's search page.
+pub const SEARCH: &str = "search";
+
 /// Top-level URL folders the build fills itself, and what it puts there.
-pub(super) const RESERVED: &[(&str, &str)] =
-    &[(TAGS, "the tag pages"), (REFERRAL_RECEIVED, "the page shown after a referral is sent")];
+pub(super) const RESERVED: &[(&str, &str)] = &[
+    (TAGS, "the tag pages"),
+    (REFERRAL_RECEIVED, "the page shown after a referral is sent"),
+    (SEARCH, "the search page"),
+    (crate::search::FOLDER, "the search index"),
+];
 
 fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, PathBuf> = HashMap::new();

@@ -37,6 +37,12 @@ pub struct TierOutput {
     pub pages: usize,
     /// The fingerprint of each rendered file's inputs, so a later render can reuse it.
     fingerprints: HashMap<String, u64>,
+    /// The pages and section listings a partner can search, by path; [`crate::search`]
+    /// indexes them.
+    pub(crate) searchable: Vec<String>,
+    /// The fingerprint of the pages the files under `pagefind/` were indexed from; `None`
+    /// before the first index.
+    pub(crate) search_fingerprint: Option<u64>,
 }
 
 impl TierOutput {
@@ -93,8 +99,12 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
     let listings: Vec<(OutputFile, u64)> =
         sections.par_iter().map(|&id| renderer.section(id)).collect::<Result<_, _>>()?;
     rendered.extend(listings);
+    // Pages and section listings are what a partner searches; tag pages only list them again.
+    let searchable = rendered.iter().map(|(f, _)| f.path.clone()).collect();
     rendered.extend(renderer.tags()?);
     rendered.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
+    let search_page = format!("{}/index.html", crate::content::SEARCH);
+    rendered.push(renderer.plain(&search_page, "search.html", renderer.inputs())?);
     // Where the intake service sends a partner after a form post; without an intake, nothing
     // would link to it.
     if job.program.intake_url.is_some() {
@@ -115,7 +125,20 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
     files.extend(theme_files.into_iter().filter(|f| !content_paths.contains(&f.path)));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     check_conflicts(&job.tier.id, &files)?;
-    Ok(TierOutput { tier: job.tier.id.clone(), files, pages, fingerprints })
+    let tier = job.tier.id.clone();
+    Ok(TierOutput { tier, files, pages, fingerprints, searchable, search_fingerprint: None })
+}
+
+/// What a path is on the most forgiving file systems: case does not count (macOS, Windows),
+/// nor does how an accented letter is composed (macOS), nor trailing dots and spaces in a name
+/// (Windows drops them). Two paths with one key are one file there.
+fn collision_key(path: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|part| part.trim_end_matches(['.', ' ']).nfc().collect::<String>().to_lowercase())
+        .collect();
+    parts.join("/")
 }
 
 /// Two files at one path, or a file where another needs a folder, would make one overwrite or
@@ -126,10 +149,9 @@ fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError>
         path: path.to_string(),
         other: other.map(str::to_string),
     };
-    // Paths that differ only in case are one file on case-insensitive file systems.
     let mut seen: HashMap<String, &str> = HashMap::new();
     for file in sorted {
-        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
+        if let Some(other) = seen.insert(collision_key(&file.path), &file.path) {
             return Err(conflict(&file.path, (other != file.path).then_some(other)));
         }
     }
@@ -200,6 +222,7 @@ impl<'a> Renderer<'a> {
                     .referral_page()
                     .map(|p| view.base.link(&view.site.pages[p].path)),
                 tags_url: view.base.link("tags/"),
+                search_url: view.base.link(&format!("{}/", crate::content::SEARCH)),
                 feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
@@ -438,5 +461,18 @@ impl<'a> Renderer<'a> {
             files.push(self.plain(&format!("tags/{slug}/index.html"), "tag.html", inputs)?);
         }
         Ok(files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_a_forgiving_file_system_would_merge_share_a_key() {
+        assert_eq!(collision_key("Guide/index.html"), collision_key("guide/index.html"));
+        assert_eq!(collision_key("guide. /index.html"), collision_key("guide/index.html"));
+        assert_eq!(collision_key("caf\u{e9}/a.pdf"), collision_key("cafe\u{301}/a.pdf"));
+        assert_ne!(collision_key("guide-1/index.html"), collision_key("guide/index.html"));
     }
 }

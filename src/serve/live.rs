@@ -4,6 +4,11 @@
 //! A failed rebuild keeps the last good site; its problems are shown on every page until a
 //! rebuild succeeds. Each rebuild produces exactly the bytes `build` would write, so the
 //! preview cannot show a page the real build would not produce.
+//!
+//! The search index takes far longer to build than the pages, so the server publishes the
+//! pages first ([`Live::rebuild_pages`], still searching the previous index) and builds the
+//! new index on another thread ([`Live::stale_search`]), installing it when it is ready
+//! ([`Live::install_search`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -155,8 +160,16 @@ impl Live {
         self.snapshot.file(tier, path)
     }
 
-    /// Builds every served tier again and says what changed.
+    /// Builds every served tier again, search index included, and says what changed.
     pub fn rebuild(&mut self) -> Reload {
+        let reload = self.rebuild_pages();
+        self.update_search();
+        reload
+    }
+
+    /// Builds every served tier again, keeping the previous search index, and says what
+    /// changed. [`Live::update_search`] brings the index up to date.
+    pub fn rebuild_pages(&mut self) -> Reload {
         let had_problems = !self.snapshot.problems.is_empty();
         match self.build() {
             Ok((tiers, outputs)) => {
@@ -190,10 +203,43 @@ impl Live {
         let tiers = build::select_tiers(&model.program, &self.options.tiers)?;
         let entries =
             tiers.iter().map(|t| TierEntry { id: t.id.clone(), name: t.name.clone() }).collect();
-        let outputs = build::render(&model, &tiers, Some(&self.options.base), &self.outputs)?;
+        let mut outputs = build::render(&model, &tiers, Some(&self.options.base), &self.outputs)?;
+        for output in &mut outputs {
+            crate::search::carry_over(output, self.outputs.iter().find(|p| p.tier == output.tier));
+        }
         tracing::debug!("rendered in {} ms", started.elapsed().as_millis());
         self.report_new_warnings(&model.warnings);
         Ok((entries, outputs))
+    }
+
+    /// Indexes for search the tiers whose pages changed since their index was built, here and
+    /// now, and publishes the result.
+    pub fn update_search(&mut self) {
+        for pending in self.stale_search() {
+            match crate::search::build(pending) {
+                Ok(index) => self.install_search(index),
+                Err(error) => tracing::error!("{error}"),
+            }
+        }
+    }
+
+    /// The searchable pages of every tier whose index was built from other pages.
+    pub fn stale_search(&self) -> Vec<crate::search::Pending> {
+        self.outputs.iter().filter_map(crate::search::pending).collect()
+    }
+
+    /// Puts a built index into its tier's site and publishes it.
+    pub fn install_search(&mut self, index: crate::search::Index) {
+        let Some(output) = self.outputs.iter_mut().find(|o| o.tier == index.tier()) else {
+            return;
+        };
+        crate::search::install(output, index);
+        let previous = &self.snapshot;
+        self.snapshot = Arc::new(Snapshot {
+            tiers: previous.tiers.clone(),
+            files: snapshot(&self.outputs),
+            problems: previous.problems.clone(),
+        });
     }
 
     /// Logs the warnings this build has that the last one did not, a few at most. A warning
@@ -230,12 +276,14 @@ fn snapshot(outputs: &[TierOutput]) -> BTreeMap<String, Served> {
         .collect()
 }
 
-/// The URLs whose files differ between two snapshots.
+/// The URLs whose files differ between two snapshots. A changed search index reloads nothing:
+/// a search page loads the index when it searches.
 fn changes(old: &BTreeMap<String, Served>, new: &BTreeMap<String, Served>) -> Reload {
     let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let mut pages = BTreeSet::new();
     for key in keys {
-        if old.get(key) == new.get(key) {
+        let in_index = key.split_once('/').is_some_and(|(_, path)| crate::search::in_folder(path));
+        if in_index || old.get(key) == new.get(key) {
             continue;
         }
         if !key.ends_with(".html") {

@@ -81,7 +81,7 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     };
     let mut live = Live::new(live_options);
     let started = Instant::now();
-    live.rebuild();
+    live.rebuild_pages();
     tracing::info!("built in {} ms", started.elapsed().as_millis());
     let current = Arc::new(RwLock::new(live.snapshot()));
     let (reloads, _) = broadcast::channel(64);
@@ -90,14 +90,17 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let state =
         AppState { current: current.clone(), reloads: reloads.clone(), root: root_name, stopping };
     // Only the watcher's thread rebuilds; requests keep reading the previous snapshot meanwhile.
-    let live = Mutex::new(live);
+    // The search index is built on a thread of its own, the first one while the server
+    // already answers.
+    let live = Arc::new(Mutex::new(live));
+    let indexer = start_indexer(live.clone(), current.clone());
 
     // Events name absolute paths; compare them with absolute ones.
     let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
     let _watcher = watch::watch(&root, &root.join("public"), options.poll, move || {
         let started = Instant::now();
-        let mut live = live.lock().unwrap_or_else(|p| p.into_inner());
-        let reload = live.rebuild();
+        let mut live = lock(&live);
+        let reload = live.rebuild_pages();
         *current.write().unwrap_or_else(|p| p.into_inner()) = live.snapshot();
         match &reload {
             Reload::Nothing => {
@@ -119,6 +122,7 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         }
         // No open page is fine: nobody to tell.
         let _ = reloads.send(reload);
+        let _ = indexer.send(());
     })
     .map_err(|source| ServeError::Watch { path: options.root.clone(), source })?;
 
@@ -134,6 +138,65 @@ async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         })
         .await
         .map_err(ServeError::Server)
+}
+
+fn lock(live: &Mutex<Live>) -> std::sync::MutexGuard<'_, Live> {
+    live.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts the thread that keeps the search index up to date, and returns what wakes it after
+/// a rebuild. It builds an index without holding `live`, so a rebuild never waits for it: on a
+/// large site an index takes seconds, and an edit made meanwhile is shown at once (its index
+/// follows).
+fn start_indexer(
+    live: Arc<Mutex<Live>>,
+    current: Arc<RwLock<Arc<live::Snapshot>>>,
+) -> std::sync::mpsc::Sender<()> {
+    let (wake, woken) = std::sync::mpsc::channel();
+    // Pagefind splits part of its work over the rayon pool it runs in; a pool of its own keeps
+    // that work from queueing ahead of a rebuild's pages in the shared one.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+    std::thread::spawn(move || {
+        while woken.recv().is_ok() {
+            // One pass covers every rebuild so far.
+            while woken.try_recv().is_ok() {}
+            match &pool {
+                Ok(pool) => pool.install(|| index_until_current(&live, &current)),
+                Err(_) => index_until_current(&live, &current),
+            }
+        }
+    });
+    wake.send(()).expect("the indexer is running");
+    wake
+}
+
+/// Indexes the stale tiers, again while rebuilds made meanwhile leave one stale. A failure is
+/// logged and tried again after the next rebuild, not over and over.
+fn index_until_current(live: &Mutex<Live>, current: &RwLock<Arc<live::Snapshot>>) {
+    loop {
+        let stale = lock(live).stale_search();
+        if stale.is_empty() {
+            return;
+        }
+        for pending in stale {
+            let started = Instant::now();
+            let index = match crate::search::build(pending) {
+                Ok(index) => index,
+                Err(error) => {
+                    tracing::error!("{error}");
+                    return;
+                }
+            };
+            let tier = index.tier().to_string();
+            let mut live = lock(live);
+            live.install_search(index);
+            *current.write().unwrap_or_else(|p| p.into_inner()) = live.snapshot();
+            tracing::debug!(
+                "tier `{tier}`: search index updated in {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+    }
 }
 
 fn open_browser(url: &str) {

@@ -1,14 +1,11 @@
 //! The referral form's script against a mock intake, and the "referral received" page's
 //! tracking link, in a small one-tier site whose `intake_url` is the mock's.
 
-use std::thread;
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::mock_intake::{Answer, MockIntake};
-use super::{Browser, Portal, STEP_TIMEOUT, Tab, chromium_or_skip};
+use super::{Browser, Portal, Tab, chromium_or_skip, wait_for};
 
 /// A base64url token of the length the intake makes: 256 bits.
 const TOKEN: &str = "Abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE";
@@ -36,19 +33,6 @@ fn write_site(intake_url: &str) -> TempDir {
 
 fn answer(status: u16, body: Value) -> Answer {
     Answer { status, headers: Vec::new(), body }
-}
-
-/// Evaluates `expression` until it gives something other than `null`, `false` or `""`.
-fn wait_for(tab: &mut Tab<'_>, expression: &str) -> Value {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        let value = tab.eval(expression).unwrap_or_else(|e| panic!("{expression}: {e}"));
-        if !matches!(&value, Value::Null | Value::Bool(false)) && value != json!("") {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "`{expression}` stayed {value} for {STEP_TIMEOUT:?}");
-        thread::sleep(Duration::from_millis(50));
-    }
 }
 
 const FILL: &str = r#"(() => {

@@ -1,6 +1,6 @@
 // portico default theme: copy buttons for email templates, the referral form sent without
-// leaving the page, and the tracking link on the "referral received" page. Everything works
-// without this file; it only adds conveniences.
+// leaving the page, the tracking link on the "referral received" page, and the search page.
+// Everything but search works without this file; it only adds conveniences.
 (function () {
   "use strict";
 
@@ -305,4 +305,23 @@
   }
 
   document.querySelectorAll("[data-tracking-prefix]").forEach(showTracking);
+
+  // ---- The search page ----
+
+  // Pagefind's default UI (pagefind/pagefind-ui.js, loaded by the search page) searches this
+  // tier's own index. The header's search box sends its words here as `?q=`.
+  function startSearch(box) {
+    if (!window.PagefindUI) { return; }
+    var query = window.URLSearchParams
+      ? new URLSearchParams(window.location.search).get("q") : null;
+    var ui = new window.PagefindUI({
+      element: "#" + box.id,
+      showSubResults: true,
+      showImages: false,
+      autofocus: !query
+    });
+    if (query) { ui.triggerSearch(query); }
+  }
+
+  document.querySelectorAll("[data-search]").forEach(startSearch);
 })();
