@@ -258,6 +258,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let warnings = check_links(&model, &tiers, options)?;
     let mut outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
     drop(model.site);
+    for output in &mut outputs {
+        search::keep_written(output, &options.output.join(&output.tier));
+    }
     index_search(&mut outputs)?;
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
     let write = output::write(&options.output, &outputs, scope)?;

@@ -89,9 +89,57 @@ pub fn build(pending: Pending) -> Result<Index, SearchError> {
     Ok(Index { tier: pending.tier, fingerprint: pending.fingerprint, files })
 }
 
-/// Puts a built index into its tier's site, in place of the one it had.
+/// Puts a built index into its tier's site, in place of the one it had, with its record.
 pub fn install(output: &mut TierOutput, index: Index) {
-    replace_index(output, index.files, Some(index.fingerprint));
+    let mut files = index.files;
+    files.push(record(index.fingerprint, &files));
+    replace_index(output, files, Some(index.fingerprint));
+}
+
+/// The file beside each tier's index that says which pages it was built from and which files
+/// (with their lengths) make it up, so that the next `build` can keep an index still current.
+const RECORD: &str = "pagefind/portico-index.txt";
+
+fn record(fingerprint: u64, files: &[OutputFile]) -> OutputFile {
+    let mut text = format!("{fingerprint:016x}\n");
+    let mut lines: Vec<String> = files
+        .iter()
+        .filter_map(|file| match &file.contents {
+            Contents::Bytes(bytes) => Some(format!("{} {}\n", file.path, bytes.len())),
+            Contents::Copy(_) => None,
+        })
+        .collect();
+    // Pagefind hands its files over in no fixed order; the record must not vary.
+    lines.sort();
+    text.extend(lines);
+    OutputFile { path: RECORD.to_string(), contents: Contents::Bytes(text.into_bytes().into()) }
+}
+
+/// Keeps the index that a previous build wrote into `tier_dir` when it was built from the very
+/// pages the tier has now and all its files are there as recorded: indexing a large site takes
+/// seconds, and a rebuild with no change should not.
+pub fn keep_written(output: &mut TierOutput, tier_dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(tier_dir.join(RECORD)) else { return };
+    let mut lines = text.lines();
+    let recorded = lines.next().and_then(|line| u64::from_str_radix(line, 16).ok());
+    if recorded != Some(crate::fingerprint::of(documents(output))) {
+        return;
+    }
+    let mut files = Vec::new();
+    for line in lines {
+        let Some((path, length)) = line.rsplit_once(' ') else { return };
+        let source = tier_dir.join(path);
+        let intact = std::fs::metadata(&source).is_ok_and(|m| m.len().to_string() == length);
+        if !in_folder(path) || path.contains("..") || !intact {
+            return;
+        }
+        files.push(OutputFile { path: path.to_string(), contents: Contents::Copy(source) });
+    }
+    files.push(OutputFile {
+        path: RECORD.to_string(),
+        contents: Contents::Copy(tier_dir.join(RECORD)),
+    });
+    replace_index(output, files, recorded);
 }
 
 /// Gives `output` the index files of `previous` as they are, stale or not, so the preview keeps

@@ -1,6 +1,8 @@
 //! What `build` writes: links that resolve under any base URL, byte-identical rebuilds that
 //! touch nothing, stale files removed, and never a folder portico did not create.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -356,4 +358,39 @@ fn a_lock_left_by_a_stopped_build_does_not_block_the_next() {
     fs::write(output.join(".portico-lock"), "").unwrap();
     build(&options(site.path(), &output, None)).unwrap();
     assert!(output.join("gold/guides/keep/index.html").is_file());
+}
+
+/// Runs `portico -v build` on `site` and returns what it logged.
+fn verbose_build(site: &common::Site) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+        .args(["-v", "build", "--root"])
+        .arg(site.root())
+        .env("NO_COLOR", "1")
+        .env_remove("PORTICO_LOG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn a_rebuild_keeps_a_search_index_built_from_the_same_pages() {
+    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    assert_eq!(verbose_build(&site).matches("pages for search").count(), 3);
+    let again = verbose_build(&site);
+    assert_eq!(again.matches("the search index is up to date").count(), 3, "{again}");
+
+    site.write("content/guides/a.md", "---\ntitle: A\n---\nAlpha, changed.\n");
+    assert_eq!(verbose_build(&site).matches("pages for search").count(), 3, "pages changed");
+
+    let record =
+        std::fs::read_to_string(site.output().join("active/pagefind/portico-index.txt")).unwrap();
+    let damaged = record.lines().nth(1).unwrap().split(' ').next().unwrap();
+    std::fs::write(site.output().join("active").join(damaged), b"cut short").unwrap();
+    let repaired = verbose_build(&site);
+    assert!(
+        repaired.contains("tier `active`: indexed"),
+        "a damaged index is built again: {repaired}"
+    );
+    assert!(repaired.contains("tier `strategic`: the search index is up to date"));
 }
