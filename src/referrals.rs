@@ -23,7 +23,7 @@ pub enum Breach {
 
 /// The SLA verdict on one referral at `now`.
 pub fn breach(referral: &Referral, sla_hours: u32, now: Timestamp) -> Option<Breach> {
-    let due = referral.submitted_at + SignedDuration::from_hours(i64::from(sla_hours));
+    let due = referral.acknowledge_by(sla_hours);
     match referral.acknowledged_at {
         None if referral.status == Status::Submitted && now > due => {
             Some(Breach::Overdue(now.duration_since(due)))

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{BROKEN_ANCHOR, BROKEN_LINK, EMPTY_SECTION, TIER_CROSSING_LINK};
+use super::{BROKEN_ANCHOR, EMPTY_SECTION, TIER_CROSSING_LINK};
 use crate::diagnostic::{Diagnostic, LineIndex};
 use crate::markdown::{Node, Rendered, Target};
 use crate::render::TierView;
@@ -29,8 +29,7 @@ impl Sources {
     }
 
     pub fn display(&self, file: &Path) -> PathBuf {
-        let content = self.content_dir.file_name().map(PathBuf::from).unwrap_or_default();
-        content.join(file)
+        crate::content::display_path(&self.content_dir, file)
     }
 }
 
@@ -82,9 +81,7 @@ fn links_of(view: &TierView<'_>, body: &Body<'_>, sources: &mut Sources) -> Vec<
     let display = sources.display(body.file);
     let mut found = Vec::new();
     for link in &body.rendered.broken_links {
-        let problem = Diagnostic::error(&display, format!("link to `{}` points to no page or file", link.destination))
-            .with_kind(BROKEN_LINK)
-            .with_help("link to a page's `.md` file or to a file beside a page, relative to this file, such as `../checklists/ready.md`");
+        let problem = super::broken_link(&display, &link.destination);
         found.push(sources.locate(body.file, body.body_offset + link.offset, problem));
     }
     for (target, offset) in body.rendered.targets_with_offsets() {

@@ -33,6 +33,16 @@ pub const UNREACHABLE_PAGE: &str = "unreachable-page";
 /// An `http(s)` address that answered with an error, or not at all.
 pub const BROKEN_EXTERNAL_LINK: &str = "broken-external-link";
 
+/// The error for a link in `path` to `destination` that leads to no page, section or file.
+pub fn broken_link(path: &Path, destination: &str) -> Diagnostic {
+    Diagnostic::error(path, format!("link to `{destination}` points to no page or file"))
+        .with_kind(BROKEN_LINK)
+        .with_help(
+            "link to a page's `.md` file or to a file beside a page, relative to this file, such \
+             as `../checklists/ready.md`",
+        )
+}
+
 /// What `portico check` was asked to check.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {

@@ -330,7 +330,7 @@ fn read_markdown(
 }
 
 /// The path shown in messages: `content/…` relative to the site root.
-fn display_path(content_dir: &Path, relative: &Path) -> PathBuf {
+pub(crate) fn display_path(content_dir: &Path, relative: &Path) -> PathBuf {
     let content = content_dir.file_name().map(PathBuf::from).unwrap_or_default();
     content.join(relative)
 }
@@ -492,15 +492,12 @@ impl Source {
         body.broken_links
             .iter()
             .map(|link| {
-                let warning = Diagnostic::warning(
-                    &display,
-                    format!("link to `{}` points to no page or file", link.destination),
-                )
-                .with_kind(crate::check::BROKEN_LINK)
-                .with_help(
-                    "link to a page's `.md` file or to a file beside a page, relative to this \
-                     file, such as `../checklists/ready.md`",
-                );
+                // A warning while loading (the preview shows it); `build` and `check` decide,
+                // tier by tier, whether it stops them.
+                let warning = Diagnostic {
+                    severity: crate::diagnostic::Severity::Warning,
+                    ..crate::check::broken_link(&display, &link.destination)
+                };
                 lines.locate(warning, self.body_offset + link.offset)
             })
             .collect()

@@ -115,6 +115,11 @@ impl IntakeConfig {
         format!("{}/{token}", self.intake_url)
     }
 
+    /// The firm of a partner, or its id when `partners.yaml` no longer lists it.
+    pub fn firm<'a>(&'a self, partner_id: &'a str) -> &'a str {
+        self.partners.get(partner_id).map_or(partner_id, |p| p.firm.as_str())
+    }
+
     /// The portal a partner's pages link back to: their tier's, or the public one.
     pub fn portal_of(&self, partner_id: Option<&str>) -> &BaseUrl {
         partner_id.and_then(|id| self.partners.get(id)).map_or(&self.public_portal, |p| &p.portal)

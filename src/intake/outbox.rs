@@ -108,14 +108,13 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        let due = match store.due_deliveries(Timestamp::now(), 32).await {
-            Ok(due) => due,
+        let (due, mut failing) = match store.due_deliveries(Timestamp::now(), 32).await {
+            Ok(due) => (due, false),
             Err(e) => {
                 tracing::error!("cannot read the outbox: {e}");
-                Vec::new()
+                (Vec::new(), true)
             }
         };
-        let mut unrecorded = false;
         for delivery in &due {
             if *stop.borrow() {
                 return;
@@ -123,27 +122,26 @@ pub async fn run(
             let attempt = outbox.deliver(delivery).await;
             if let Err(e) = store.record_attempt(delivery.id, attempt).await {
                 tracing::error!("cannot record a delivery attempt: {e}");
-                unrecorded = true;
+                failing = true;
             }
+        }
+        if due.len() == 32 && !failing {
+            continue;
         }
         // While the database cannot record attempts, the same notifications stay due: pause
         // rather than send them again at once, over and over.
-        if unrecorded || due.is_empty() && store.next_delivery_at().await.is_err() {
-            tokio::select! {
-                _ = tokio::time::sleep(outbox.retry_base) => continue,
-                _ = stop.changed() => return,
-            }
-        }
-        if due.len() == 32 {
-            continue;
-        }
-        let next = store.next_delivery_at().await.ok().flatten();
-        let wait = next.map_or(POLL, |at| {
-            Duration::try_from(at.duration_since(Timestamp::now())).unwrap_or(Duration::ZERO)
-        });
+        let wait = if failing {
+            outbox.retry_base
+        } else {
+            let next = store.next_delivery_at().await.ok().flatten();
+            next.map_or(POLL, |at| {
+                Duration::try_from(at.duration_since(Timestamp::now())).unwrap_or(Duration::ZERO)
+            })
+            .min(POLL)
+        };
         tokio::select! {
-            _ = tokio::time::sleep(wait.min(POLL)) => {}
-            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified(), if !failing => {}
             _ = stop.changed() => return,
         }
     }
@@ -161,8 +159,7 @@ impl Outbox {
                 None => Err("no email is configured in partners.yaml any more".to_string()),
             },
         };
-        let what =
-            format!("{} for referral #{}", channel_name(delivery.channel), delivery.referral.id);
+        let what = format!("{} for referral #{}", delivery.channel.as_str(), delivery.referral.id);
         match outcome {
             Ok(detail) => {
                 tracing::info!("{what} delivered");
@@ -254,10 +251,7 @@ pub fn notification_email(
 ) -> Result<lettre::Message, String> {
     use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
     let referral = &delivery.referral;
-    let firm = config
-        .partners
-        .get(&referral.partner_id)
-        .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
+    let firm = config.firm(&referral.partner_id);
     // One line, and no `=?` so that text shaped like an encoded word is shown as typed
     // instead of decoded by the mail client.
     let one_line = |text: &str| {
@@ -273,7 +267,7 @@ pub fn notification_email(
         ),
         _ => format!("Referral #{} is now {}", referral.id, delivery.status),
     };
-    let due = referral.submitted_at + SignedDuration::from_hours(i64::from(config.sla_hours));
+    let due = referral.acknowledge_by(config.sla_hours);
     let f = &referral.fields;
     let rows: Vec<(&str, String)> = vec![
         ("Partner", firm.to_string()),
@@ -327,13 +321,6 @@ pub fn notification_email(
                 .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
         )
         .map_err(|e| format!("cannot build the email: {e}"))
-}
-
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Webhook => "webhook",
-        Channel::Email => "email",
-    }
 }
 
 /// A reqwest error without the URL, which may carry credentials.

@@ -118,10 +118,7 @@ impl Pages {
     }
 
     pub fn tracking(&self, config: &IntakeConfig, referral: &Referral) -> String {
-        let firm = config
-            .partners
-            .get(&referral.partner_id)
-            .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
+        let firm = config.firm(&referral.partner_id);
         let view = tracking_view(config, referral, firm);
         self.render("intake-tracking.html", config, Some(&referral.partner_id), |context| {
             context.insert("referral", &view);
@@ -145,7 +142,7 @@ fn tracking_view<'a>(
     referral: &'a Referral,
     firm: &'a str,
 ) -> TrackingView<'a> {
-    let due = referral.submitted_at + jiff::SignedDuration::from_hours(i64::from(config.sla_hours));
+    let due = referral.acknowledge_by(config.sla_hours);
     TrackingView {
         id: referral.id,
         status: referral.status,
@@ -176,11 +173,8 @@ pub fn when(at: Timestamp) -> String {
 
 /// The JSON form of a tracking page.
 pub fn tracking_json(config: &IntakeConfig, referral: &Referral) -> serde_json::Value {
-    let firm = config
-        .partners
-        .get(&referral.partner_id)
-        .map_or(referral.partner_id.as_str(), |p| p.firm.as_str());
-    let due = referral.submitted_at + jiff::SignedDuration::from_hours(i64::from(config.sla_hours));
+    let firm = config.firm(&referral.partner_id);
+    let due = referral.acknowledge_by(config.sla_hours);
     serde_json::json!({
         "id": referral.id,
         "status": referral.status,

@@ -119,6 +119,13 @@ pub struct Referral {
     pub history: Vec<Event>,
 }
 
+impl Referral {
+    /// When the firm must have acknowledged the referral under an SLA of `sla_hours`.
+    pub fn acknowledge_by(&self, sla_hours: u32) -> Timestamp {
+        self.submitted_at + jiff::SignedDuration::from_hours(i64::from(sla_hours))
+    }
+}
+
 /// One step in a referral's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
@@ -158,7 +165,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Channel::Webhook => "webhook",
             Channel::Email => "email",
