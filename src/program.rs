@@ -27,6 +27,8 @@ pub struct Program {
     pub intake: IntakeSettings,
     pub commission: Vec<CommissionBand>,
     pub theme: String,
+    /// Whether each tier gets a search page and index (`search:`, on unless set to `false`).
+    pub search: bool,
     pub tiers: Tiers,
     pub partners: Vec<Partner>,
 }
@@ -115,6 +117,8 @@ struct RawProgram {
     commission: Vec<RawBand>,
     #[serde(default)]
     theme: Option<String>,
+    #[serde(default)]
+    search: Option<bool>,
     #[serde(default)]
     intake: RawIntake,
 }
@@ -247,6 +251,7 @@ impl Validator<'_> {
             intake,
             commission,
             theme: raw.program.theme.unwrap_or_else(|| "default".to_string()),
+            search: raw.program.search.unwrap_or(true),
             tiers,
             partners,
         })

@@ -66,7 +66,7 @@ pub fn index_tier(output: &mut TierOutput) -> Result<(), SearchError> {
 
 /// The pages to index when `output`'s index was not built from its current pages.
 pub fn pending(output: &TierOutput) -> Option<Pending> {
-    let pages = documents(output);
+    let pages = documents(output)?;
     let fingerprint = crate::fingerprint::of(&pages);
     if output.search_fingerprint == Some(fingerprint) {
         return None;
@@ -122,7 +122,8 @@ pub fn keep_written(output: &mut TierOutput, tier_dir: &Path) {
     let Ok(text) = std::fs::read_to_string(tier_dir.join(RECORD)) else { return };
     let mut lines = text.lines();
     let recorded = lines.next().and_then(|line| u64::from_str_radix(line, 16).ok());
-    if recorded != Some(crate::fingerprint::of(documents(output))) {
+    let Some(pages) = documents(output) else { return };
+    if recorded != Some(crate::fingerprint::of(pages)) {
         return;
     }
     let mut files = Vec::new();
@@ -146,6 +147,9 @@ pub fn keep_written(output: &mut TierOutput, tier_dir: &Path) {
 /// a working search until a new index is installed.
 pub fn carry_over(output: &mut TierOutput, previous: Option<&TierOutput>) {
     let Some(previous) = previous else { return };
+    if output.searchable.is_none() {
+        return;
+    }
     let files = previous.files.iter().filter(|f| in_folder(&f.path)).cloned().collect();
     replace_index(output, files, previous.search_fingerprint);
 }
@@ -163,11 +167,15 @@ fn replace_index(output: &mut TierOutput, index: Vec<OutputFile>, fingerprint: O
     output.search_fingerprint = fingerprint;
 }
 
+/// A searchable page: its site path and its HTML.
+type Document<'a> = (&'a str, &'a Arc<[u8]>);
+
 /// The searchable pages of a tier, as (site path, HTML), sorted by path: Pagefind numbers pages
-/// in the order they are added, and the numbers are in its files.
-fn documents(output: &TierOutput) -> Vec<(&str, &Arc<[u8]>)> {
-    let mut pages: Vec<(&str, &Arc<[u8]>)> = output
+/// in the order they are added, and the numbers are in its files. `None` when search is off.
+fn documents(output: &TierOutput) -> Option<Vec<Document<'_>>> {
+    let mut pages: Vec<Document<'_>> = output
         .searchable
+        .as_ref()?
         .iter()
         .filter_map(|path| {
             let at = output.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()?;
@@ -178,7 +186,7 @@ fn documents(output: &TierOutput) -> Vec<(&str, &Arc<[u8]>)> {
         })
         .collect();
     pages.sort_by_key(|(path, _)| *path);
-    pages
+    Some(pages)
 }
 
 /// Builds the search index of `pages` (site path and HTML, in order), returned as files of the

@@ -394,3 +394,22 @@ fn a_rebuild_keeps_a_search_index_built_from_the_same_pages() {
     );
     assert!(repaired.contains("tier `strategic`: the search index is up to date"));
 }
+
+#[test]
+fn a_program_without_search_has_no_search_page_box_or_index() {
+    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    verbose_build(&site);
+    let tier = site.output().join("active");
+    assert!(tier.join("pagefind/pagefind.js").is_file());
+    assert!(tier.join("search/index.html").is_file());
+
+    let program = common::PARTNERS_YAML.replace("  contact:", "  search: false\n  contact:");
+    site.write("partners.yaml", &program);
+    let log = verbose_build(&site);
+    assert!(!log.contains("pages for search"), "{log}");
+    assert!(!tier.join("pagefind").exists(), "the index of the earlier build is removed");
+    assert!(!tier.join("search").exists(), "no search page");
+    let page = fs::read_to_string(tier.join("guides/a/index.html")).unwrap();
+    assert!(page.contains("Alpha."));
+    assert!(!page.contains("role=\"search\""), "no search box in the header");
+}

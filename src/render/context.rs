@@ -27,8 +27,8 @@ pub struct SiteContext {
     /// The tier's "Submit a referral" page, when it has one.
     pub referral_url: Option<String>,
     pub tags_url: String,
-    /// The tier's search page.
-    pub search_url: String,
+    /// The tier's search page, unless the program turned search off.
+    pub search_url: Option<String>,
     /// The tier's Atom feed, when it has dated pages.
     pub feed_url: Option<String>,
     pub generator: &'static str,

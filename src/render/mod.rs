@@ -38,8 +38,8 @@ pub struct TierOutput {
     /// The fingerprint of each rendered file's inputs, so a later render can reuse it.
     fingerprints: HashMap<String, u64>,
     /// The pages and section listings a partner can search, by path; [`crate::search`]
-    /// indexes them.
-    pub(crate) searchable: Vec<String>,
+    /// indexes them. `None` when the program turned search off.
+    pub(crate) searchable: Option<Vec<String>>,
     /// The fingerprint of the pages the files under `pagefind/` were indexed from; `None`
     /// before the first index.
     pub(crate) search_fingerprint: Option<u64>,
@@ -100,11 +100,14 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
         sections.par_iter().map(|&id| renderer.section(id)).collect::<Result<_, _>>()?;
     rendered.extend(listings);
     // Pages and section listings are what a partner searches; tag pages only list them again.
-    let searchable = rendered.iter().map(|(f, _)| f.path.clone()).collect();
+    let searchable =
+        job.program.search.then(|| rendered.iter().map(|(f, _)| f.path.clone()).collect());
     rendered.extend(renderer.tags()?);
     rendered.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
-    let search_page = format!("{}/index.html", crate::content::SEARCH);
-    rendered.push(renderer.plain(&search_page, "search.html", renderer.inputs())?);
+    if job.program.search {
+        let search_page = format!("{}/index.html", crate::content::SEARCH);
+        rendered.push(renderer.plain(&search_page, "search.html", renderer.inputs())?);
+    }
     // Where the intake service sends a partner after a form post; without an intake, nothing
     // would link to it.
     if job.program.intake_url.is_some() {
@@ -222,7 +225,9 @@ impl<'a> Renderer<'a> {
                     .referral_page()
                     .map(|p| view.base.link(&view.site.pages[p].path)),
                 tags_url: view.base.link("tags/"),
-                search_url: view.base.link(&format!("{}/", crate::content::SEARCH)),
+                search_url: program
+                    .search
+                    .then(|| view.base.link(&format!("{}/", crate::content::SEARCH))),
                 feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
