@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod check;
+pub mod commission;
 pub mod content;
 pub mod diagnostic;
 pub mod fingerprint;
@@ -25,6 +26,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site_url;
+pub mod statements;
 pub mod theme;
 pub mod tier;
 mod yaml;

@@ -7,9 +7,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::commission::{Band, BandMode, Currency, Engagement, Schedule};
 use crate::diagnostic::{Diagnostic, suggest};
 use crate::site_url::BaseUrl;
 use crate::tier::{Tier, Tiers};
@@ -25,7 +27,11 @@ pub struct Program {
     /// Hours within which the firm acknowledges a referral.
     pub response_sla_hours: u32,
     pub intake: IntakeSettings,
-    pub commission: Vec<CommissionBand>,
+    pub commission: Schedule,
+    /// Which tiers see the partner directory (empty: none).
+    pub directory_tiers: Vec<String>,
+    /// Whether a tier's comparison page shows the tiers above it.
+    pub compare_all_tiers: bool,
     pub theme: String,
     /// Whether each tier gets a search page and index (`search:`, on unless set to `false`).
     pub search: bool,
@@ -62,14 +68,6 @@ pub struct EmailSettings {
     pub from: String,
     /// The environment variable holding the SMTP URL, such as `smtps://user:pass@host`.
     pub smtp_env: String,
-}
-
-/// One row of the yearly commission schedule, e.g. 4–10 won referrals earn 15 %.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CommissionBand {
-    pub min_referrals: u32,
-    pub max_referrals: Option<u32>,
-    pub rate: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -114,7 +112,11 @@ struct RawProgram {
     #[serde(default)]
     response_sla: Option<Spanned<String>>,
     #[serde(default)]
-    commission: Vec<RawBand>,
+    commission: Option<RawCommission>,
+    #[serde(default)]
+    directory: Option<RawDirectory>,
+    #[serde(default)]
+    compare_tiers: Option<Spanned<String>>,
     #[serde(default)]
     theme: Option<String>,
     #[serde(default)]
@@ -158,9 +160,44 @@ struct RawEmail {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawCommission {
+    #[serde(default)]
+    currency: Option<Spanned<String>>,
+    #[serde(default)]
+    bands_apply_to: Option<Spanned<String>>,
+    #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
+    bands: Vec<RawBand>,
+    #[serde(default)]
+    flat_fee: Option<Spanned<String>>,
+    #[serde(default)]
+    engagements: Vec<RawEngagement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawBand {
     referrals: Spanned<String>,
-    rate: String,
+    rate: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngagement {
+    id: Spanned<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    rate: Option<Spanned<String>>,
+    #[serde(default)]
+    flat_fee: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDirectory {
+    tiers: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +211,12 @@ struct RawTier {
     review: Option<String>,
     #[serde(default)]
     commission: Option<String>,
+    #[serde(default)]
+    commission_starts_at: Option<u32>,
+    #[serde(default)]
+    support: Option<String>,
+    #[serde(default)]
+    move_up: Option<String>,
     #[serde(default)]
     base_url: Option<Spanned<String>>,
 }
@@ -236,9 +279,14 @@ impl Validator<'_> {
             None => 24,
         };
         let intake = self.intake(&raw.program.intake, &raw.program.contact);
-        let commission = raw.program.commission.iter().filter_map(|b| self.band(b)).collect();
+        let commission = self.commission(raw.program.commission.as_ref());
         let tiers = self.tiers(raw.tiers);
         let partners = self.partners(raw.partners, &tiers);
+        let directory_tiers = match &raw.program.directory {
+            Some(directory) => self.tier_list(&directory.tiers, &tiers),
+            None => Vec::new(),
+        };
+        let compare_all_tiers = self.compare_tiers(raw.program.compare_tiers.as_ref());
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
@@ -250,6 +298,8 @@ impl Validator<'_> {
             response_sla_hours,
             intake,
             commission,
+            directory_tiers,
+            compare_all_tiers,
             theme: raw.program.theme.unwrap_or_else(|| "default".to_string()),
             search: raw.program.search.unwrap_or(true),
             tiers,
@@ -309,7 +359,148 @@ impl Validator<'_> {
         })
     }
 
-    fn band(&mut self, band: &RawBand) -> Option<CommissionBand> {
+    fn commission(&mut self, raw: Option<&RawCommission>) -> Schedule {
+        let currency = match raw.and_then(|c| c.currency.as_ref()) {
+            None => Currency::from_code("USD").expect("USD is an ISO 4217 currency"),
+            Some(code) => Currency::from_code(code.value.trim()).unwrap_or_else(|| {
+                let message = format!("`{}` is not a currency code", code.value);
+                let problem = self.fragment.error_at(&code.referenced, message);
+                self.problems.push(
+                    problem.with_help("write an ISO 4217 code such as `USD`, `EUR` or `GBP`"),
+                );
+                Currency::from_code("USD").expect("USD is an ISO 4217 currency")
+            }),
+        };
+        let Some(raw) = raw else {
+            return Schedule {
+                currency,
+                bands: Vec::new(),
+                mode: BandMode::ReferralsInBand,
+                flat_fee: Decimal::ZERO,
+                engagements: Vec::new(),
+                basis: None,
+            };
+        };
+        let mode = match &raw.bands_apply_to {
+            None => BandMode::ReferralsInBand,
+            Some(mode) => BandMode::parse(mode.value.trim()).unwrap_or_else(|| {
+                self.not_one_of(mode, "a way to apply bands", &BandMode::NAMES);
+                BandMode::ReferralsInBand
+            }),
+        };
+        let bands: Vec<Band> = raw.bands.iter().filter_map(|b| self.band(b)).collect();
+        self.check_band_order(&raw.bands, &bands);
+        let flat_fee =
+            raw.flat_fee.as_ref().map_or(Decimal::ZERO, |fee| self.amount(fee, &currency));
+        let mut engagements: Vec<Engagement> = Vec::new();
+        for engagement in &raw.engagements {
+            if engagements.iter().any(|e| e.id == engagement.id.value) {
+                let message = format!("engagement type `{}` is listed twice", engagement.id.value);
+                let problem = self.fragment.error_at(&engagement.id.referenced, message);
+                self.problems.push(problem.with_help("give each engagement type its terms once"));
+                continue;
+            }
+            engagements.push(Engagement {
+                id: engagement.id.value.clone(),
+                name: engagement.name.clone().unwrap_or_else(|| engagement.id.value.clone()),
+                rate: engagement.rate.as_ref().map(|rate| self.rate(rate)),
+                flat_fee: engagement.flat_fee.as_ref().map(|fee| self.amount(fee, &currency)),
+            });
+        }
+        Schedule { currency, bands, mode, flat_fee, engagements, basis: raw.basis.clone() }
+    }
+
+    /// Bands must run upwards without gaps or overlaps, and only the last may be open-ended:
+    /// otherwise some count of referrals would have no rate, or two.
+    fn check_band_order(&mut self, raw: &[RawBand], bands: &[Band]) {
+        if bands.len() != raw.len() {
+            return;
+        }
+        for (index, pair) in bands.windows(2).enumerate() {
+            let expected = pair[0].max_referrals.map(|max| max + 1);
+            if expected == Some(pair[1].min_referrals) {
+                continue;
+            }
+            let message = match expected {
+                None => "only the last band can be open-ended (`11+`)".to_string(),
+                Some(next) => format!(
+                    "this band starts at {} but the one before ends at {}",
+                    pair[1].min_referrals,
+                    next - 1
+                ),
+            };
+            let problem = self.fragment.error_at(&raw[index + 1].referrals.referenced, message);
+            self.problems.push(problem.with_help(
+                "list the bands from the fewest referrals up, each starting right after the last \
+                 ends, such as `1-3`, `4-10`, `11+`",
+            ));
+            return;
+        }
+    }
+
+    fn rate(&mut self, rate: &Spanned<String>) -> Decimal {
+        crate::commission::parse_rate(&rate.value).unwrap_or_else(|| {
+            let problem =
+                self.fragment.error_at(&rate.referenced, format!("`{}` is not a rate", rate.value));
+            self.problems.push(
+                problem.with_help("write a percentage from 0% to 100%, such as `15%` or `12.5%`"),
+            );
+            Decimal::ZERO
+        })
+    }
+
+    fn amount(&mut self, amount: &Spanned<String>, currency: &Currency) -> Decimal {
+        crate::commission::parse_amount(&amount.value, currency).unwrap_or_else(|| {
+            let problem = self.fragment.error_at(
+                &amount.referenced,
+                format!("`{}` is not an amount of {}", amount.value, currency.code),
+            );
+            let help = match currency.decimals {
+                0 => "write whole units without grouping, such as `250`".to_string(),
+                n => format!("write digits with at most {n} decimals, such as `250` or `250.50`"),
+            };
+            self.problems.push(problem.with_help(help));
+            Decimal::ZERO
+        })
+    }
+
+    fn not_one_of(&mut self, value: &Spanned<String>, what: &str, names: &[&str]) {
+        let message = format!("`{}` is not {what}", value.value);
+        let problem = self.fragment.error_at(&value.referenced, message);
+        let choices: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        self.problems.push(problem.with_help(format!("write one of {}", choices.join(", "))));
+    }
+
+    fn compare_tiers(&mut self, raw: Option<&Spanned<String>>) -> bool {
+        const NAMES: [&str; 2] = ["own-and-below", "all"];
+        match raw.map(|r| r.value.trim()) {
+            None | Some("own-and-below") => false,
+            Some("all") => true,
+            Some(_) => {
+                self.not_one_of(
+                    raw.expect("matched above"),
+                    "a choice of tiers to compare",
+                    &NAMES,
+                );
+                false
+            }
+        }
+    }
+
+    /// Tier ids that must name tiers of the program.
+    fn tier_list(&mut self, ids: &[Spanned<String>], tiers: &Tiers) -> Vec<String> {
+        let mut listed = Vec::new();
+        for id in ids {
+            if tiers.by_id(&id.value).is_none() {
+                self.problems.push(unknown_tier(&self.fragment, id, tiers));
+            } else if !listed.contains(&id.value) {
+                listed.push(id.value.clone());
+            }
+        }
+        listed
+    }
+
+    fn band(&mut self, band: &RawBand) -> Option<Band> {
         let text = band.referrals.value.trim();
         let range = if let Some(min) = text.strip_suffix('+') {
             min.trim().parse().ok().map(|min| (min, None))
@@ -327,7 +518,23 @@ impl Validator<'_> {
                 .push(problem.with_help("write a range such as `1-3`, or `11+` for open-ended"));
             return None;
         };
-        Some(CommissionBand { min_referrals, max_referrals, rate: band.rate.clone() })
+        if min_referrals == 0 || max_referrals.is_some_and(|max| max < min_referrals) {
+            let problem = self.fragment.error_at(
+                &band.referrals.referenced,
+                format!("`{text}` is not a range of referrals"),
+            );
+            self.problems.push(
+                problem.with_help("ranges start at 1 or more and run upwards, such as `4-10`"),
+            );
+            return None;
+        }
+        let rate = self.rate(&band.rate);
+        Some(Band {
+            min_referrals,
+            max_referrals,
+            rate,
+            rate_text: band.rate.value.trim().to_string(),
+        })
     }
 
     fn tiers(&mut self, raw: Vec<RawTier>) -> Tiers {
@@ -348,6 +555,9 @@ impl Validator<'_> {
                 benefits: tier.benefits,
                 review: tier.review,
                 commission: tier.commission,
+                commission_starts_at: tier.commission_starts_at.unwrap_or(1).max(1),
+                support: tier.support,
+                move_up: tier.move_up,
                 base_url,
             });
         }
@@ -480,14 +690,56 @@ mod tests {
     }
 
     #[test]
-    fn reads_commission_bands() {
+    fn reads_the_commission_schedule() {
         let text = MINIMAL.replace(
             "  contact: a@p.example\n",
-            "  contact: a@p.example\n  commission:\n    - referrals: 1-3\n      rate: 10%\n    - referrals: 11+\n      rate: 20%\n",
+            "  contact: a@p.example\n  commission:\n    currency: EUR\n    bands_apply_to: whole-year\n    \
+             bands:\n      - { referrals: 1-3, rate: 10% }\n      - { referrals: 4+, rate: 12.5% }\n    \
+             flat_fee: \"99.50\"\n    engagements:\n      - { id: workshop, flat_fee: 500 }\n",
         );
         let program = parse(Path::new("partners.yaml"), &text).unwrap();
-        assert_eq!(program.commission[0].max_referrals, Some(3));
-        assert_eq!(program.commission[1].max_referrals, None);
+        let schedule = &program.commission;
+        assert_eq!(schedule.currency.code, "EUR");
+        assert_eq!(schedule.mode, BandMode::WholeYear);
+        assert_eq!(schedule.bands[0].max_referrals, Some(3));
+        assert_eq!(schedule.bands[1].max_referrals, None);
+        assert_eq!(schedule.bands[1].rate, "0.125".parse().unwrap());
+        assert_eq!(schedule.flat_fee, "99.50".parse().unwrap());
+        assert_eq!(schedule.engagements[0].flat_fee, Some(Decimal::from(500)));
+        assert_eq!(schedule.engagements[0].rate, None);
+    }
+
+    /// Each mistake in a schedule is reported at its line, with what to write instead.
+    #[test]
+    fn refuses_schedules_that_leave_a_count_without_a_rate() {
+        let cases = [
+            (
+                "bands:\n      - { referrals: 1-3, rate: 10% }\n      - { referrals: 5+, rate: 15% }\n",
+                8,
+                "starts at 5 but the one before ends at 3",
+            ),
+            (
+                "bands:\n      - { referrals: 1+, rate: 10% }\n      - { referrals: 5+, rate: 15% }\n",
+                8,
+                "only the last band",
+            ),
+            ("bands:\n      - { referrals: 0-3, rate: 10% }\n", 7, "`0-3` is not a range"),
+            ("bands:\n      - { referrals: 1-3, rate: 10 }\n", 7, "`10` is not a rate"),
+            ("bands:\n      - { referrals: 1-3, rate: 110% }\n", 7, "`110%` is not a rate"),
+            ("currency: usd dollars\n", 6, "not a currency code"),
+            ("flat_fee: 1,000\n", 6, "`1,000` is not an amount of USD"),
+            ("bands_apply_to: yearly\n", 6, "write one of `referrals-in-band`, `whole-year`"),
+        ];
+        for (yaml, line, expected) in cases {
+            let text = MINIMAL.replace(
+                "  contact: a@p.example\n",
+                &format!("  contact: a@p.example\n  commission:\n    {yaml}"),
+            );
+            let problems = parse(Path::new("partners.yaml"), &text).unwrap_err();
+            let shown = format!("{problems:?}");
+            assert!(shown.contains(expected), "{yaml}: {shown}");
+            assert_eq!(problems[0].position.map(|p| p.line), Some(line), "{yaml}: {shown}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use jiff::{SignedDuration, Timestamp};
+use rust_decimal::Decimal;
 
 use crate::intake::pages::when;
 use crate::intake::status::Status;
@@ -197,6 +198,39 @@ pub async fn sla_report(store: &dyn Store, program: &Program) -> Result<String, 
     Ok(out)
 }
 
+/// An amount of the program's currency as typed on the command line, such as `12500.50`.
+pub fn parse_money(program: &Program, text: &str) -> Result<Decimal, String> {
+    let currency = &program.commission.currency;
+    crate::commission::parse_amount(text, currency).ok_or_else(|| {
+        format!(
+            "`{text}` is not an amount of {}: {}",
+            currency.code,
+            crate::statements::amount_help(currency)
+        )
+    })
+}
+
+/// An engagement type that `partners.yaml` pays on its own terms.
+pub fn engagement_type(program: &Program, id: &str) -> Result<String, String> {
+    if program.commission.engagements.iter().any(|e| e.id == id) {
+        return Ok(id.to_string());
+    }
+    let help = crate::statements::engagement_help(program, id);
+    Err(format!("no engagement type `{id}` in partners.yaml; {help}"))
+}
+
+/// A date typed on the command line (`2026-11-20`, or an RFC 3339 time), not after `now`:
+/// the books record what happened.
+pub fn past_date(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let at = crate::statements::period::parse_when(text).ok_or_else(|| {
+        format!("`{text}` is not a date; write `2026-11-20`, or a time as `2026-11-20T15:04:00Z`")
+    })?;
+    if at > now {
+        return Err(format!("`{text}` is in the future; record it once it has happened"));
+    }
+    Ok(at)
+}
+
 /// The export formats.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Format {
@@ -307,6 +341,14 @@ fn is_invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_dates_in_the_future() {
+        let now = crate::statements::period::parse_when("2026-12-04T12:00:00Z").unwrap();
+        assert!(past_date("2026-12-04", now).is_ok());
+        assert!(past_date("2026-12-05", now).unwrap_err().contains("in the future"));
+        assert!(past_date("04/12/2026", now).unwrap_err().contains("not a date"));
+    }
 
     #[test]
     fn defuses_cells_that_start_a_formula() {

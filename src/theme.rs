@@ -21,11 +21,13 @@ const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "home.html", "section.html", "page.html", "referral-form.html", "tags.html",
     "tag.html", "404.html", "sitemap.xml", "feed.xml", "alias.html", "robots.txt",
     "intake-base.html", "intake-retry.html", "intake-tracking.html", "intake-notice.html",
-    "referral-fields.html", "referral-received.html", "search.html",
+    "referral-fields.html", "referral-received.html", "search.html", "program-terms.html",
+    "partner-directory.html", "one-pager.html", "placeholder-form.html",
 );
 
-const DEFAULT_STATIC: &[(&str, &[u8])] =
-    embedded!("static": "favicon.svg", "style.css", "portico.js");
+const DEFAULT_STATIC: &[(&str, &[u8])] = embedded!("static":
+    "favicon.svg", "style.css", "portico.js", "program.js", "templates.js", "training.js",
+);
 
 /// A loaded theme: its templates, parsed once, and the static files every tier gets.
 pub struct Theme {
@@ -65,6 +67,7 @@ impl Theme {
             templates.iter().map(|(name, text, _)| (name, text)).collect::<Vec<_>>(),
         );
         let mut tera = tera::Tera::new();
+        tera.register_filter("placeholders", placeholders);
         if let Err(e) =
             tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
         {
@@ -105,6 +108,13 @@ impl Theme {
         names.sort_unstable();
         names
     }
+}
+
+/// The `placeholders` filter: text escaped for HTML, with the placeholders of email templates
+/// and one-pagers (`{{your_firm}}`, `[Your Firm]`) in spans the theme's script fills in, as in
+/// `{{ page.subject | placeholders }}`. Its result is markup, so it is not escaped again.
+fn placeholders(text: std::borrow::Cow<'_, str>, _: tera::Kwargs, _: &tera::State) -> tera::Value {
+    tera::Value::safe_string(&crate::markdown::placeholder::markup(&text))
 }
 
 /// Files below a folder as (`a/b.html`, absolute path), sorted; none when it does not exist.

@@ -17,6 +17,13 @@ pub struct Tier {
     pub benefits: Vec<String>,
     pub review: Option<String>,
     pub commission: Option<String>,
+    /// The first won referral of each year counts as this one, which starts the tier's year
+    /// in a later commission band (1: no head start).
+    pub commission_starts_at: u32,
+    /// How the firm supports partners of the tier.
+    pub support: Option<String>,
+    /// What a partner of the tier needs to move up to the next one.
+    pub move_up: Option<String>,
     #[serde(skip)]
     pub base_url: Option<BaseUrl>,
 }
@@ -98,6 +105,9 @@ mod tests {
             benefits: vec![],
             review: None,
             commission: None,
+            commission_starts_at: 1,
+            support: None,
+            move_up: None,
             base_url: None,
         }
     }

@@ -8,17 +8,25 @@
 //!
 //! The referral form's script and the "referral received" page are checked in
 //! [`referral`], against a mock intake on another loopback port; search, per tier, in
-//! [`search`].
+//! [`search`]; placeholders filled in once for every template in [`templates`]; video facades
+//! and checklists in [`training`]. The browser resolves no host name, so a page can reach
+//! nothing but the loopback servers the tests start.
 //!
 //! Run with `cargo test --test browser -- --nocapture`.
 
 // In a folder of their own, so Cargo does not take them for test binaries.
 #[path = "browser/mock_intake.rs"]
 mod mock_intake;
+#[path = "browser/program.rs"]
+mod program;
 #[path = "browser/referral.rs"]
 mod referral;
 #[path = "browser/search.rs"]
 mod search;
+#[path = "browser/templates.rs"]
+mod templates;
+#[path = "browser/training.rs"]
+mod training;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -136,6 +144,26 @@ impl Portal {
     fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.origin())
     }
+}
+
+/// Writes fixture files, each path relative to `root`.
+fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("the folder");
+        std::fs::write(path, text).expect("the fixture file");
+    }
+}
+
+/// A site with one tier, `active`, in a temporary folder: a home page and `files`.
+fn one_tier_site(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let partners = "program:\n  name: Test Network\n  base_url: https://partners.example.com/\n  \
+                    contact: partners@example.com\ntiers:\n  - id: active\n    name: Active\n";
+    let home = "---\ntitle: Home\n---\n";
+    write_files(dir.path(), &[("partners.yaml", partners), ("content/_index.md", home)]);
+    write_files(dir.path(), files);
+    dir
 }
 
 /// Runs `portico build` of `root` into `output` with `args`, failing the test with the build's
@@ -298,20 +326,29 @@ fn http_response(status: &str, content_type: &str, body: Vec<u8>) -> Vec<u8> {
     [head.into_bytes(), body].concat()
 }
 
-/// The text of the email's `data-copy-source="body"` textarea in a built page, decoded the way
-/// an HTML parser would: entities resolved, one newline right after the start tag dropped.
+/// The text of the email's `data-copy-source="body"` element in a built page, decoded the way
+/// an HTML parser would: the placeholders' spans dropped, entities resolved, one newline right
+/// after the start tag dropped.
 fn built_email_body(page: &Path) -> String {
     let html = std::fs::read_to_string(page)
         .unwrap_or_else(|err| panic!("read `{}`: {err}", page.display()));
     let attribute = html.find(r#"data-copy-source="body""#).expect("page has an email body");
     let tag_start = html[..attribute].rfind('<').expect("attribute inside a tag");
-    assert!(html[tag_start..].starts_with("<textarea"), "email body source is not a textarea");
+    assert!(html[tag_start..].starts_with("<pre"), "email body source is not a pre");
     let content_start = attribute + html[attribute..].find('>').expect("tag closes") + 1;
-    let content_end =
-        content_start + html[content_start..].find("</textarea>").expect("textarea closes");
+    let content_end = content_start + html[content_start..].find("</pre>").expect("pre closes");
     let raw = &html[content_start..content_end];
     let raw = raw.strip_prefix('\n').unwrap_or(raw);
-    decode_entities(raw)
+    let mut text = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let tag = &rest[open..rest[open..].find('>').map_or(rest.len(), |end| open + end + 1)];
+        assert!(tag.starts_with("<span") || tag == "</span>", "unexpected markup {tag}");
+        rest = &rest[open + tag.len()..];
+    }
+    text.push_str(rest);
+    decode_entities(&text)
 }
 
 /// Resolves the character references a template engine's HTML escaping produces.
@@ -382,6 +419,8 @@ impl Browser {
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"])
             .args(["--no-first-run", "--disable-background-networking"])
             .args(["--disable-component-update", "--disable-sync"])
+            // No name resolves: whatever a page links to, the browser reaches only loopback.
+            .arg("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1")
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(["--remote-debugging-port=0", "about:blank"])
             .stdin(Stdio::null())

@@ -173,6 +173,7 @@ fn each_tier_sitemap_lists_only_its_pages_with_their_last_change() {
         ("news/", Some("2026-04-15")),
         ("news/first/", Some("2026-01-10")),
         ("news/second/", Some("2026-04-15")),
+        ("program-terms/", None),
     ]
     .iter()
     .map(|(path, lastmod)| (format!("{base}{path}"), lastmod.map(String::from)))

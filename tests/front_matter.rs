@@ -363,7 +363,7 @@ fn errors_on_unknown_partners_key_listing_the_allowed_keys() {
         "unknown key `color`",
         Some(
             "remove `color`; the keys allowed here are: id, name, benefits, review, commission, \
-             base_url",
+             commission_starts_at, support, move_up, base_url",
         ),
     );
 }

@@ -4,24 +4,45 @@
 //! description, tag, slug, alias, date, co-located asset name and contents, section intro) and
 //! each tier's output tree, feed, sitemap and search index included, is searched byte by byte.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use portico::build::{BuildOptions, build};
 
+/// Tier terms and the directory carry markers too: a tier compares only itself and the tiers
+/// below it, and only `strategic` sees the directory.
 const PROGRAM: &str = "program:
   name: Marker Program
   base_url: https://portal.example/
   contact: partners@portal.example
+  directory:
+    tiers: [strategic]
 tiers:
   - id: strategic
     name: Tier 1 Strategic
+    benefits: [qqstrategicmarker benefit]
+    commission: qqstrategicmarker commission
+    support: qqstrategicmarker support
+    move_up: qqstrategicmarker move up
+    review: qqstrategicmarker review
   - id: active
     name: Tier 2 Active
+    benefits: [qqactivemarker benefit]
+    support: qqactivemarker support
+    move_up: qqactivemarker move up
   - id: referral-network
     name: Tier 3 Referral Network
+partners:
+  - id: listed
+    firm: qqstrategicmarker Listed LLP
+    tier: referral-network
+    offers: [qqstrategicmarker service]
+    regions: [qqstrategicmarker region]
+    contacts: [{ name: Ann Lee, email: ann@qqstrategicmarker.example }]
+    directory: true
 ";
 
 /// Markers for content gated to `strategic` (`S`) and to `active` (`A`).
@@ -115,34 +136,14 @@ fn build_site(root: &Path, output: &Path) {
     build(&options).unwrap();
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().to_path_buf())
-        .collect()
-}
-
-/// A file's bytes, decompressed when it is gzip (as the search index's files are).
-fn readable_bytes(path: &Path) -> Vec<u8> {
-    let bytes = fs::read(path).unwrap();
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return bytes;
-    }
-    let mut plain = Vec::new();
-    flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut plain).unwrap();
-    plain
-}
-
 /// Every file of the tier whose path or (decompressed) bytes contain the marker. The search
 /// index keeps words stemmed, so the marker is looked for without its last letters.
 fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
     let stem = &marker.as_bytes()[..marker.len() - 3];
-    files(tier_dir)
+    common::files(tier_dir)
         .into_iter()
         .filter(|path| {
-            let bytes = readable_bytes(path);
+            let bytes = common::readable_bytes(path);
             path.to_string_lossy().contains(marker)
                 || bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem))
         })
@@ -152,10 +153,10 @@ fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
 
 /// The pages in a tier's search index: the URL of every fragment, as Pagefind stores them.
 fn indexed_urls(tier_dir: &Path) -> BTreeSet<String> {
-    files(&tier_dir.join("pagefind/fragment"))
+    common::files(&tier_dir.join("pagefind/fragment"))
         .iter()
         .map(|path| {
-            let bytes = readable_bytes(path);
+            let bytes = common::readable_bytes(path);
             // Pagefind puts a short signature in front of each file's JSON.
             let json = bytes.strip_prefix(b"pagefind_dcd").expect("a Pagefind fragment");
             let fragment: serde_json::Value = serde_json::from_slice(json).unwrap();

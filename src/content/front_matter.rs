@@ -28,12 +28,16 @@ pub const KNOWN_KEYS: &[&str] = &[
     "aliases",
     "template",
     "subject",
+    "one_pager",
     "client",
     "industry",
     "services",
     "outcome",
     "extra",
 ];
+
+/// The template a one-pager is rendered with unless it names its own.
+pub const ONE_PAGER_TEMPLATE: &str = "one-pager.html";
 
 /// Typed front matter of a page or section.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +60,9 @@ pub struct FrontMatter {
     pub aliases: Vec<Alias>,
     pub template: Option<(String, Position)>,
     pub subject: Option<String>,
+    /// A page partners fill in and print: its placeholders are marked, and it is rendered with
+    /// `one-pager.html` unless it names another template.
+    pub one_pager: bool,
     pub client: Option<String>,
     pub industry: Option<String>,
     pub services: Vec<String>,
@@ -131,12 +138,16 @@ pub fn parse(fragment: Fragment<'_>, tiers: &Tiers) -> Result<Parsed, Vec<Diagno
         title_typo: None,
         seen: Default::default(),
         updated_at: None,
+        one_pager_at: None,
     };
     let mut fm = FrontMatter::default();
     for (key, value) in entries {
         reader.field(&mut fm, key, value);
     }
     reader.check_updated(&fm);
+    if let (true, None, Some(at)) = (fm.one_pager, &fm.template, reader.one_pager_at) {
+        fm.template = Some((ONE_PAGER_TEMPLATE.to_string(), at));
+    }
     if !reader.problems.is_empty() {
         return Err(reader.problems);
     }
@@ -168,6 +179,8 @@ struct Reader<'a> {
     seen: std::collections::HashMap<String, usize>,
     /// Where the `updated` value is, to point at when it comes before `date`.
     updated_at: Option<Position>,
+    /// Where the `one_pager` value is, to point at if its template is missing.
+    one_pager_at: Option<Position>,
 }
 
 impl Reader<'_> {
@@ -217,6 +230,10 @@ impl Reader<'_> {
                 fm.template = self.string(&name, &value).map(|t| (t, position));
             }
             "subject" => fm.subject = self.string(&name, &value),
+            "one_pager" => {
+                self.one_pager_at = Some(self.fragment.position(&value.referenced));
+                fm.one_pager = self.boolean(&name, &value);
+            }
             "client" => fm.client = self.string(&name, &value),
             "industry" => fm.industry = self.string(&name, &value),
             "services" => fm.services = self.strings(&name, &value),

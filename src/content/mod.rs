@@ -18,7 +18,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, LineIndex, Position};
-use crate::markdown::{self, Node, Rendered};
+use crate::markdown::{self, Kind, Node, Rendered};
 use crate::tier::{Gate, Tiers};
 use crate::yaml::Fragment;
 
@@ -272,8 +272,13 @@ pub fn load_cached(
             return Err(problems);
         }
     };
-    let broken = render_bodies(&mut site, options.content_dir, cache);
-    warnings.extend(broken);
+    let (errors, found): (Vec<_>, Vec<_>) = render_bodies(&mut site, options.content_dir, cache)
+        .into_iter()
+        .partition(|d| d.is_error());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    warnings.extend(found);
     Ok(Loaded { site, warnings })
 }
 
@@ -375,7 +380,8 @@ fn title_case(name: &str) -> String {
     if words.is_empty() { name.to_string() } else { words.join(" ") }
 }
 
-/// Renders every body in parallel; returns warnings for links that point nowhere.
+/// Renders every body in parallel; returns warnings for links that point nowhere and errors
+/// for mistaken `video` blocks.
 fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<Diagnostic> {
     let index = links::Index::new(site);
     let fingerprint = links::fingerprint(site);
@@ -392,10 +398,11 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
             cached(&page.file).unwrap_or_else(|| {
                 let resolver = links::Resolver::new(&index, &page.file);
                 let body = page.source.body();
-                // An email template is written line by line, as it will be sent.
-                let email = page.meta.subject.is_some();
-                let plain = email.then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
-                (Arc::new(markdown::render(body, &resolver, email)), plain)
+                let kind = page.kind();
+                // Emails and one-pagers are copied as text, with their placeholders filled in.
+                let plain = (kind != Kind::Prose)
+                    .then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
+                (Arc::new(markdown::render(body, &resolver, kind)), plain)
             })
         })
         .collect();
@@ -406,7 +413,7 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
             let file = section.file.clone().unwrap_or_else(|| section.dir.join("_index.md"));
             cached(&file).map(|(body, _)| body).unwrap_or_else(|| {
                 let resolver = links::Resolver::new(&index, &file);
-                Arc::new(markdown::render(section.source.body(), &resolver, false))
+                Arc::new(markdown::render(section.source.body(), &resolver, Kind::Prose))
             })
         })
         .collect();
@@ -428,18 +435,18 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
     for (section, body) in site.sections.iter_mut().zip(sections) {
         section.body = body;
     }
-    let mut warnings = shared_files_of_gated_pages(site, content_dir);
+    let mut findings = shared_files_of_gated_pages(site, content_dir);
     for page in &mut site.pages {
-        warnings.extend(page.source.broken_links(content_dir, &page.file, &page.body));
+        findings.extend(page.source.findings(content_dir, &page.file, &page.body));
         page.source = page.source.without_text();
     }
     for section in &mut site.sections {
         if let Some(file) = &section.file {
-            warnings.extend(section.source.broken_links(content_dir, file, &section.body));
+            findings.extend(section.source.findings(content_dir, file, &section.body));
         }
         section.source = section.source.without_text();
     }
-    warnings
+    findings
 }
 
 /// A gated page that links to a file of its section shows that file to every tier that sees the
@@ -483,23 +490,30 @@ impl Source {
         &self.text[self.body_offset..]
     }
 
-    fn broken_links(&self, content_dir: &Path, file: &Path, body: &Rendered) -> Vec<Diagnostic> {
-        if body.broken_links.is_empty() {
+    /// What rendering the body found, placed in the file: links that point nowhere, and
+    /// mistaken `video` blocks, which are errors.
+    fn findings(&self, content_dir: &Path, file: &Path, body: &Rendered) -> Vec<Diagnostic> {
+        if body.broken_links.is_empty() && body.video_problems.is_empty() {
             return Vec::new();
         }
         let display = display_path(content_dir, file);
+        // A broken link is a warning while loading (the preview shows it); `build` and `check`
+        // decide, tier by tier, whether it stops them.
+        let broken = body.broken_links.iter().map(|link| {
+            let warning = Diagnostic {
+                severity: crate::diagnostic::Severity::Warning,
+                ..crate::check::broken_link(&display, &link.destination)
+            };
+            (warning, link.offset)
+        });
+        let videos = body.video_problems.iter().map(|problem| {
+            let error = Diagnostic::error(&display, problem.message.clone());
+            (error.with_help(problem.help.clone()), problem.offset)
+        });
         let lines = LineIndex::new(&self.text);
-        body.broken_links
-            .iter()
-            .map(|link| {
-                // A warning while loading (the preview shows it); `build` and `check` decide,
-                // tier by tier, whether it stops them.
-                let warning = Diagnostic {
-                    severity: crate::diagnostic::Severity::Warning,
-                    ..crate::check::broken_link(&display, &link.destination)
-                };
-                lines.locate(warning, self.body_offset + link.offset)
-            })
+        broken
+            .chain(videos)
+            .map(|(diagnostic, offset)| lines.locate(diagnostic, self.body_offset + offset))
             .collect()
     }
 }
@@ -517,6 +531,17 @@ impl Page {
             self.file.parent().unwrap_or(Path::new("")).to_path_buf()
         } else {
             self.file.with_extension("")
+        }
+    }
+
+    /// How the page's body is rendered: an email template has a `subject`.
+    pub fn kind(&self) -> Kind {
+        if self.meta.subject.is_some() {
+            Kind::Email
+        } else if self.meta.one_pager {
+            Kind::OnePager
+        } else {
+            Kind::Prose
         }
     }
 

@@ -6,14 +6,18 @@
 //! fills the slots cheaply in [`Rendered::fill`]. Everything else is final HTML.
 //!
 //! Text that looks like template syntax (`{{ name }}`) is ordinary text here: page bodies are
-//! never run through the template engine.
+//! never run through the template engine. In email templates and one-pagers it is a
+//! placeholder, marked up for the partner to fill in ([`placeholder`]).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+pub mod placeholder;
 mod plain;
+mod tasks;
+pub mod video;
 
 pub use plain::{PlainText, to_plain_text};
 
@@ -32,12 +36,35 @@ pub enum Node {
     Section(usize),
 }
 
-/// A hole in the rendered HTML that each tier fills.
+/// A hole in the rendered HTML that each tier fills: a link's start or end, an image, or a
+/// bare address (`Url`) inside an attribute written around it, such as a video file's `src`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Slot {
     LinkStart { target: Target, title: String, offset: usize },
     LinkEnd { target: Target },
     Image { target: Target, alt: String, title: String, offset: usize },
+    Url { target: Target, offset: usize },
+}
+
+/// What a body is, which decides how it is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A page or section intro.
+    Prose,
+    /// An email template: written line by line, as it will be sent, with placeholders.
+    Email,
+    /// A one-pager a partner prints or shares, with placeholders.
+    OnePager,
+}
+
+impl Kind {
+    fn keeps_line_breaks(self) -> bool {
+        self == Kind::Email
+    }
+
+    fn has_placeholders(self) -> bool {
+        matches!(self, Kind::Email | Kind::OnePager)
+    }
 }
 
 /// A link the renderer could not resolve: reported, and left as written.
@@ -68,6 +95,8 @@ pub struct Rendered {
     pub local_anchors: Vec<(String, usize)>,
     /// Links and images to `http(s)` addresses, with their offsets, for `check --external`.
     pub external_links: Vec<(String, usize)>,
+    /// Mistakes in `video` blocks: they stop the build.
+    pub video_problems: Vec<video::Problem>,
     /// The first paragraph as plain text, for listings.
     pub summary: String,
     /// A hash of the HTML and its slots: equal fingerprints fill to equal HTML.
@@ -99,9 +128,9 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a markdown body. With `keep_line_breaks`, every line break in a paragraph is kept,
-/// as an email's author expects.
-pub fn render(body: &str, resolver: &dyn Resolve, keep_line_breaks: bool) -> Rendered {
+/// Renders a markdown body as `kind` asks: an email keeps every line break in a paragraph, as
+/// its author expects, and emails and one-pagers have their placeholders marked.
+pub fn render(body: &str, resolver: &dyn Resolve, kind: Kind) -> Rendered {
     let body = body.replace(MARK, "\u{fffd}");
     let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(&body, options()).into_offset_iter().collect();
@@ -110,13 +139,16 @@ pub fn render(body: &str, resolver: &dyn Resolve, keep_line_breaks: bool) -> Ren
         out: Vec::new(),
         rendered: Rendered::default(),
         open_links: Vec::new(),
-        keep_line_breaks,
+        keep_line_breaks: kind.keeps_line_breaks(),
         ids: HashSet::new(),
         suffixes: HashMap::new(),
+        checkboxes: tasks::Checkboxes::new(tasks::item_texts(&events)),
     };
     renderer.run(events);
+    let out =
+        if kind.has_placeholders() { placeholder::mark_events(renderer.out) } else { renderer.out };
     let mut html = String::with_capacity(body.len() * 5 / 4);
-    pulldown_cmark::html::push_html(&mut html, renderer.out.into_iter());
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
     let mut rendered = renderer.rendered;
     rendered.pieces = html.split(MARK).map(str::to_string).collect();
     rendered.fingerprint = crate::fingerprint::of((&rendered.pieces, &rendered.slots));
@@ -134,6 +166,7 @@ struct Renderer<'r, 'a> {
     /// Heading ids given so far, and the last suffix tried for each repeated one.
     ids: HashSet<String>,
     suffixes: HashMap<String, usize>,
+    checkboxes: tasks::Checkboxes,
 }
 
 impl<'a> Renderer<'_, 'a> {
@@ -157,6 +190,19 @@ impl<'a> Renderer<'_, 'a> {
                 Event::Start(tag @ Tag::Image { .. }) => {
                     let inner: Vec<Event<'a>> = until_image_end(&mut events);
                     self.image(tag, inner, range.start);
+                }
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref info)))
+                    if video::is_video(info) =>
+                {
+                    let inner: Vec<(Event<'a>, Range<usize>)> = events
+                        .by_ref()
+                        .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::CodeBlock)))
+                        .collect();
+                    self.video(event, range.start, inner);
+                }
+                Event::TaskListMarker(done) => {
+                    let checkbox = self.checkboxes.next(done);
+                    self.out.push(Event::InlineHtml(CowStr::from(checkbox)));
                 }
                 Event::Start(Tag::Paragraph) if in_first_paragraph.is_none() => {
                     in_first_paragraph = Some(true);
@@ -253,6 +299,36 @@ impl<'a> Renderer<'_, 'a> {
         }
     }
 
+    /// A `video` block: the player, or the block as written when it has mistakes.
+    fn video(&mut self, start: Event<'a>, fence: usize, inner: Vec<(Event<'a>, Range<usize>)>) {
+        let lines = video::lines(&inner);
+        match video::parse(fence, &lines) {
+            Ok(found) => {
+                for part in found.parts() {
+                    match part {
+                        video::Part::Html(html) => self.out.push(Event::Html(CowStr::from(html))),
+                        video::Part::File(file) => self.file_address(&file),
+                    }
+                }
+            }
+            Err(problems) => {
+                self.rendered.video_problems.extend(problems);
+                self.out.push(start);
+                self.out.extend(inner.into_iter().map(|(e, _)| e));
+                self.out.push(Event::End(TagEnd::CodeBlock));
+            }
+        }
+    }
+
+    /// The address of a file named in a video block: a slot, or the name as written when it
+    /// names no file (reported as a broken link).
+    fn file_address(&mut self, file: &video::FileName) {
+        match self.resolve(&file.name, file.offset) {
+            Some(target) => self.slot(Slot::Url { target, offset: file.offset }),
+            None => self.out.push(Event::Html(CowStr::from(escape(&file.name)))),
+        }
+    }
+
     /// Records a link or image to an `http(s)` address, for `check --external`.
     fn note_external(&mut self, tag: &Tag<'a>, offset: usize) {
         let (Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = tag else { return };
@@ -323,9 +399,9 @@ impl Rendered {
     /// Every target the body points to, with the byte offset of its link in the body.
     pub fn targets_with_offsets(&self) -> impl Iterator<Item = (&Target, usize)> {
         self.slots.iter().filter_map(|slot| match slot {
-            Slot::LinkStart { target, offset, .. } | Slot::Image { target, offset, .. } => {
-                Some((target, *offset))
-            }
+            Slot::LinkStart { target, offset, .. }
+            | Slot::Image { target, offset, .. }
+            | Slot::Url { target, offset } => Some((target, *offset)),
             Slot::LinkEnd { .. } => None,
         })
     }
@@ -346,6 +422,11 @@ fn write_slot(html: &mut String, slot: &Slot, tier: &dyn Fill) {
         },
         Slot::LinkEnd { target } => {
             html.push_str(if tier.url(target).is_some() { "</a>" } else { "</span>" });
+        }
+        Slot::Url { target, .. } => {
+            if let Some(url) = tier.url(target) {
+                html.push_str(&escape(&url));
+            }
         }
         Slot::Image { target, alt, title, .. } => match tier.url(target) {
             Some(url) => {
@@ -435,20 +516,21 @@ mod tests {
     #[test]
     fn template_syntax_is_shown_as_written() {
         let html =
-            render("Hi {{my.Partner Name}} {% x %}", &NoLinks, false).fill(&Everything(true));
+            render("Hi {{my.Partner Name}} {% x %}", &NoLinks, Kind::Prose).fill(&Everything(true));
         assert_eq!(html, "<p>Hi {{my.Partner Name}} {% x %}</p>\n");
     }
 
     #[test]
     fn heading_ids_are_unique_within_a_page() {
-        let rendered = render("## Fees\n\n## Fees\n\n## Fees {#custom}\n", &NoLinks, false);
+        let rendered = render("## Fees\n\n## Fees\n\n## Fees {#custom}\n", &NoLinks, Kind::Prose);
         let ids: Vec<_> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["fees", "fees-1", "custom"]);
     }
 
     #[test]
     fn internal_links_are_filled_per_tier() {
-        let rendered = render("See [the other](other.md) and [gone](missing.md).", &NoLinks, false);
+        let rendered =
+            render("See [the other](other.md) and [gone](missing.md).", &NoLinks, Kind::Prose);
         assert_eq!(rendered.broken_links[0].destination, "missing.md");
         let visible = rendered.fill(&Everything(true));
         assert!(visible.contains("<a href=\"/t/page-Page(1)/#x\">the other</a>"), "{visible}");
@@ -460,16 +542,128 @@ mod tests {
     #[test]
     fn many_equal_headings_get_distinct_ids_quickly() {
         let body = "## a\n\n".repeat(5000);
-        let rendered = render(&body, &NoLinks, false);
+        let rendered = render(&body, &NoLinks, Kind::Prose);
         let ids: HashSet<&str> = rendered.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids.len(), 5000);
     }
 
     #[test]
+    fn email_placeholders_are_marked_in_text_only() {
+        let body = "## For {{client_company}}\n\nHi {{client_first_name}}, see \
+                    [the notes](https://e.example/?f={{your_firm}}) and [Your Firm] but not \
+                    `{{code_span}}`.\n\n```\n[Code Block]\n```\n\n\
+                    ![alt [Alt Text]](https://e.example/i.png)\n";
+        let rendered = render(body, &NoLinks, Kind::Email);
+        let html = rendered.fill(&Everything(true));
+        let span = |key: &str, text: &str| {
+            format!("<span class=\"placeholder\" data-placeholder=\"{key}\">{text}</span>")
+        };
+        assert!(
+            html.contains(&format!(
+                "<h2 id=\"for-client-company\">For {}</h2>",
+                span("client-company", "{{client_company}}")
+            )),
+            "{html}"
+        );
+        assert!(html.contains(&span("client-first-name", "{{client_first_name}}")), "{html}");
+        assert!(html.contains(&format!("and {} but", span("your-firm", "[Your Firm]"))), "{html}");
+        assert!(
+            html.contains("href=\"https://e.example/?f=%7B%7Byour_firm%7D%7D\">the notes</a>"),
+            "{html}"
+        );
+        assert!(html.contains("<code>{{code_span}}</code>"), "{html}");
+        assert!(html.contains("<code>[Code Block]\n</code>"), "{html}");
+        assert!(html.contains("alt=\"alt [Alt Text]\""), "{html}");
+        assert_eq!(html.matches("data-placeholder=").count(), 3, "{html}");
+        assert_eq!(rendered.headings[0].id, "for-client-company");
+    }
+
+    #[test]
+    fn prose_shows_placeholders_as_written() {
+        let html = render("Hi {{name}} [Your Firm]", &NoLinks, Kind::Prose).fill(&Everything(true));
+        assert_eq!(html, "<p>Hi {{name}} [Your Firm]</p>\n");
+    }
+
+    #[test]
+    fn a_video_block_becomes_a_facade_without_third_party_sources() {
+        let body = "Watch:\n\n```video\nvimeo: 76979871\ntitle: Etiquette\n```\n";
+        let html = render(body, &NoLinks, Kind::Prose).fill(&Everything(true));
+        assert!(
+            html.contains(
+                "data-video-embed=\"https://player.vimeo.com/video/76979871?autoplay=1&amp;dnt=1\""
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://vimeo.com/76979871\" rel=\"noopener\">"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("src=") && !html.contains("<iframe") && !html.contains("<pre"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_mistaken_video_block_is_kept_as_written_and_reported_at_its_line() {
+        let body = "Intro.\n\n```video\nyoutube: nope\ntitle: T\n```\n";
+        let rendered = render(body, &NoLinks, Kind::Prose);
+        let [problem] = rendered.video_problems.as_slice() else { panic!("one problem") };
+        assert_eq!(&body[problem.offset..problem.offset + 4], "nope");
+        assert!(rendered.fill(&Everything(true)).contains("<code class=\"language-video\">"));
+    }
+
+    #[test]
+    fn a_video_file_is_addressed_per_tier_and_a_missing_one_is_a_broken_link() {
+        struct Files;
+        impl Resolve for Files {
+            fn resolve(&self, destination: &str) -> Option<Result<Target, ()>> {
+                match destination {
+                    "talk.mp4" => {
+                        Some(Ok(Target { node: Node::Page(1), suffix: "talk.mp4".into() }))
+                    }
+                    _ => Some(Err(())),
+                }
+            }
+        }
+        let body = "```video\nfile: talk.mp4\ncaptions: talk.en.vtt\ntitle: T\n```\n";
+        let rendered = render(body, &Files, Kind::Prose);
+        assert!(rendered.video_problems.is_empty(), "{:?}", rendered.video_problems);
+        let html = rendered.fill(&Everything(true));
+        assert!(
+            html.contains("<video controls preload=\"none\" src=\"/t/page-Page(1)/talk.mp4\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<track kind=\"captions\" src=\"talk.en.vtt\" srclang=\"en\""),
+            "{html}"
+        );
+        assert!(rendered.targets_with_offsets().all(|(_, at)| &body[at..at + 8] == "talk.mp4"));
+        let [broken] = rendered.broken_links.as_slice() else { panic!("one broken link") };
+        assert_eq!(&body[broken.offset..broken.offset + 12], "talk.en.vtt\n");
+    }
+
+    #[test]
+    fn task_lists_become_named_checkboxes() {
+        let html = render("- [ ] Call the client\n- [x] Register\n", &NoLinks, Kind::Prose)
+            .fill(&Everything(true));
+        assert_eq!(
+            html,
+            "<ul>\n<li><input type=\"checkbox\" class=\"task\" disabled \
+             data-task=\"call-the-client\" aria-label=\"Call the client\"> Call the client</li>\n\
+             <li><input type=\"checkbox\" class=\"task\" disabled data-task=\"register\" \
+             aria-label=\"Register\" checked> Register</li>\n</ul>\n"
+        );
+    }
+
+    #[test]
     fn images_inside_image_alt_text_stay_inside_it() {
-        let html =
-            render("![a ![b](x.png) [c](other.md)](https://e.example/i.png)", &NoLinks, false)
-                .fill(&Everything(true));
+        let html = render(
+            "![a ![b](x.png) [c](other.md)](https://e.example/i.png)",
+            &NoLinks,
+            Kind::Prose,
+        )
+        .fill(&Everything(true));
         assert_eq!(html, "<p><img src=\"https://e.example/i.png\" alt=\"a b c\" /></p>\n");
     }
 }

@@ -2,8 +2,9 @@
 //! markers kept, formatting dropped, and each link's address written after its text. Internal
 //! addresses are left open for each tier to fill, as in the HTML rendering.
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
+use super::video::{self, Source};
 use super::{Resolve, Target, options};
 
 /// A body as plain text, as an email client would show it: paragraphs separated by blank
@@ -38,8 +39,17 @@ pub fn to_plain_text(body: &str, resolver: &dyn Resolve) -> PlainText {
     let mut out = String::new();
     let mut lists: Vec<Option<u64>> = Vec::new();
     let mut links: Vec<Option<Result<Target, String>>> = Vec::new();
-    for event in Parser::new_ext(body, options()) {
+    let mut events = Parser::new_ext(body, options()).into_offset_iter();
+    while let Some((event, _)) = events.next() {
         match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if video::is_video(&info) => {
+                let inner: Vec<_> = events
+                    .by_ref()
+                    .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::CodeBlock)))
+                    .collect();
+                write_video(&mut plain, &mut out, &inner, resolver);
+                end_block(&mut out, lists.is_empty());
+            }
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak | Event::HardBreak => out.push('\n'),
             Event::Start(Tag::List(start)) => {
@@ -81,6 +91,25 @@ pub fn to_plain_text(body: &str, resolver: &dyn Resolve) -> PlainText {
     plain
 }
 
+/// A video as its title and where to watch it, like a link; nothing for a mistaken block.
+fn write_video(
+    plain: &mut PlainText,
+    out: &mut String,
+    inner: &[(Event<'_>, std::ops::Range<usize>)],
+    resolver: &dyn Resolve,
+) {
+    let Ok(found) = video::parse(0, &video::lines(inner)) else { return };
+    out.push_str(&found.title);
+    if let Some(address) = found.web_address() {
+        out.push_str(&format!(" ({address})"));
+    } else if let Source::File { video, .. } = &found.source
+        && let Some(Ok(target)) = resolver.resolve(&video.name)
+    {
+        plain.pieces.push(std::mem::take(out));
+        plain.targets.push(target);
+    }
+}
+
 fn start_item(out: &mut String, lists: &mut [Option<u64>]) {
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -116,6 +145,16 @@ mod tests {
         assert_eq!(
             text,
             "Hi {{name}},\n\nI met Ana (https://a.example).\n\n- one\n- two\n\nBest,\nSam"
+        );
+    }
+
+    #[test]
+    fn plain_text_writes_a_video_as_its_title_and_address() {
+        let body = "Watch:\n\n```video\nyoutube: dQw4w9WgXcQ\ntitle: The session\n```\n\nThen:";
+        let text = to_plain_text(body, &NoLinks).fill(&|_| None);
+        assert_eq!(
+            text,
+            "Watch:\n\nThe session (https://www.youtube.com/watch?v=dQw4w9WgXcQ)\n\nThen:"
         );
     }
 

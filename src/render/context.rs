@@ -5,9 +5,9 @@
 
 use serde::Serialize;
 
+use crate::commission::{BandMode, Schedule, percent};
 use crate::content::{PageDate, Section};
 use crate::markdown::Heading;
-use crate::program::CommissionBand;
 
 #[derive(Serialize)]
 pub struct ProgramContext<'a> {
@@ -15,7 +15,78 @@ pub struct ProgramContext<'a> {
     pub contact: &'a str,
     pub intake_url: Option<&'a str>,
     pub response_sla_hours: u32,
-    pub commission: &'a [CommissionBand],
+    pub commission: CommissionContext,
+}
+
+/// The commission schedule as templates show it: amounts formatted in the program's currency,
+/// and exact decimal strings for the calculator's script.
+#[derive(Serialize)]
+pub struct CommissionContext {
+    pub currency: &'static str,
+    pub currency_symbol: String,
+    /// Digits after the decimal point in the currency's smallest unit.
+    pub decimals: u32,
+    pub bands_apply_to: BandMode,
+    pub bands: Vec<BandContext>,
+    /// The flat fee per won referral, formatted; `None` when there is none.
+    pub flat_fee: Option<String>,
+    /// The flat fee as a plain decimal (`250.00`), for scripts.
+    pub flat_fee_amount: String,
+    pub engagements: Vec<EngagementContext>,
+    pub basis: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct BandContext {
+    pub min_referrals: u32,
+    pub max_referrals: Option<u32>,
+    /// `15%`.
+    pub rate: String,
+    /// `0.15`, for scripts.
+    pub fraction: String,
+}
+
+#[derive(Serialize)]
+pub struct EngagementContext {
+    pub id: String,
+    pub name: String,
+    pub rate: Option<String>,
+    pub flat_fee: Option<String>,
+}
+
+impl CommissionContext {
+    pub fn new(schedule: &Schedule) -> Self {
+        let currency = &schedule.currency;
+        CommissionContext {
+            currency: currency.code,
+            currency_symbol: currency.symbol.clone(),
+            decimals: currency.decimals,
+            bands_apply_to: schedule.mode,
+            bands: schedule
+                .bands
+                .iter()
+                .map(|band| BandContext {
+                    min_referrals: band.min_referrals,
+                    max_referrals: band.max_referrals,
+                    rate: percent(band.rate),
+                    fraction: band.rate.normalize().to_string(),
+                })
+                .collect(),
+            flat_fee: (!schedule.flat_fee.is_zero()).then(|| currency.format(schedule.flat_fee)),
+            flat_fee_amount: currency.plain(schedule.flat_fee),
+            engagements: schedule
+                .engagements
+                .iter()
+                .map(|e| EngagementContext {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
+                    rate: e.rate.map(percent),
+                    flat_fee: e.flat_fee.map(|fee| currency.format(fee)),
+                })
+                .collect(),
+            basis: schedule.basis.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -31,6 +102,10 @@ pub struct SiteContext {
     pub search_url: Option<String>,
     /// The tier's Atom feed, when it has dated pages.
     pub feed_url: Option<String>,
+    /// The program terms page: tier comparison, service levels, commission calculator.
+    pub terms_url: String,
+    /// The partner directory, when the tier sees it.
+    pub directory_url: Option<String>,
     pub generator: &'static str,
 }
 

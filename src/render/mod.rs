@@ -7,6 +7,7 @@
 mod context;
 mod feed;
 mod inputs;
+pub mod program_pages;
 mod redirects;
 mod sitemap;
 mod view;
@@ -99,6 +100,7 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
     let listings: Vec<(OutputFile, u64)> =
         sections.par_iter().map(|&id| renderer.section(id)).collect::<Result<_, _>>()?;
     rendered.extend(listings);
+    rendered.extend(renderer.program_pages()?);
     // Pages and section listings are what a partner searches; tag pages only list them again.
     let searchable =
         job.program.search.then(|| rendered.iter().map(|(f, _)| f.path.clone()).collect());
@@ -177,6 +179,7 @@ fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError>
 
 struct Renderer<'a> {
     theme: &'a Theme,
+    program: &'a Program,
     view: &'a TierView<'a>,
     previous: Option<&'a TierOutput>,
     /// Values every template gets, built once per tier.
@@ -212,7 +215,7 @@ impl<'a> Renderer<'a> {
                 contact: &program.contact,
                 intake_url: program.intake_url.as_deref(),
                 response_sla_hours: program.response_sla_hours,
-                commission: &program.commission,
+                commission: CommissionContext::new(&program.commission),
             },
         );
         shared.put("tier", view.tier);
@@ -229,13 +232,21 @@ impl<'a> Renderer<'a> {
                     .search
                     .then(|| view.base.link(&format!("{}/", crate::content::SEARCH))),
                 feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
+                terms_url: view.base.link(&format!("{}/", program_pages::TERMS)),
+                directory_url: program_pages::shows_directory(program, view.tier)
+                    .then(|| view.base.link(&format!("{}/", program_pages::DIRECTORY))),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
         );
-        shared.put("nav", &view.nav());
+        let mut nav = view.nav();
+        for (path, title) in program_pages::pages(program, view.tier) {
+            nav.push(NavItem { title: title.to_string(), url: view.base.link(&path), path });
+        }
+        shared.put("nav", &nav);
         shared.put("current", "");
         let mut renderer = Renderer {
             theme: job.theme,
+            program,
             view,
             previous: job.previous,
             shared,

@@ -43,7 +43,10 @@ impl Renderer<'_> {
             loc: view.base.absolute(&view.site.sections[s].path),
             lastmod: newest[s].map(w3c_date),
         });
-        let mut entries: Vec<SitemapEntry> = sections.chain(pages).collect();
+        let generated = super::program_pages::pages(self.program, view.tier)
+            .into_iter()
+            .map(|(path, _)| SitemapEntry { loc: view.base.absolute(&path), lastmod: None });
+        let mut entries: Vec<SitemapEntry> = sections.chain(pages).chain(generated).collect();
         entries.sort_by(|a, b| a.loc.cmp(&b.loc));
         let mut inputs = self.inputs();
         inputs.put("entries", &entries);

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::mock_intake::{Answer, MockIntake};
-use super::{Browser, Portal, Tab, chromium_or_skip, wait_for};
+use super::{Browser, Portal, Tab, chromium_or_skip, wait_for, write_files};
 
 /// A base64url token of the length the intake makes: 256 bits.
 const TOKEN: &str = "Abcdefghijklmnopqrstuvwxyz0123456789-_ABCDE";
@@ -19,15 +19,12 @@ fn write_site(intake_url: &str) -> TempDir {
          tiers:\n  - id: active\n    name: Active\n"
     );
     let refer = "---\ntitle: Refer\ntemplate: referral-form.html\n---\nTell us.\n";
-    for (path, text) in [
+    let files = [
         ("partners.yaml", partners.as_str()),
         ("content/_index.md", "---\ntitle: Home\n---\n"),
         ("content/refer.md", refer),
-    ] {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("the folder");
-        std::fs::write(path, text).expect("the fixture file");
-    }
+    ];
+    write_files(dir.path(), &files);
     dir
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{Browser, LoopbackServer, Tab, chromium_or_skip, run_build, wait_for};
+use super::{Browser, LoopbackServer, Tab, chromium_or_skip, run_build, wait_for, write_files};
 
 /// In the strategic tier's gated page only.
 const GATED_WORD: &str = "quokkaventure";
@@ -35,18 +35,15 @@ fn write_site(root: &Path, base_urls: &[String]) {
         "---\ntitle: Welcome pack\ntags: [onboarding]\n---\nEvery partner gets the {OPEN_WORD} \
          welcome pack.\n"
     );
-    for (path, text) in [
+    let files = [
         ("partners.yaml", partners.as_str()),
         ("content/_index.md", "---\ntitle: Home\n---\nWelcome.\n"),
         ("content/vault/_index.md", "---\ntitle: Vault\n---\n"),
         ("content/vault/plan.md", &gated),
         ("content/guides/_index.md", "---\ntitle: Guides\n---\n"),
         ("content/guides/welcome.md", &open),
-    ] {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("the folder");
-        std::fs::write(path, text).expect("the fixture file");
-    }
+    ];
+    write_files(root, &files);
 }
 
 /// Types `word` into the search page's box and returns the result links, once Pagefind's UI

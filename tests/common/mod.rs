@@ -158,3 +158,31 @@ pub fn finding_place(finding: &serde_json::Value) -> String {
         tiers.join(",")
     )
 }
+
+/// Every file under `dir`.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// A file's bytes, decompressed when it is gzip (as the search index's files are).
+pub fn readable_bytes(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let bytes = std::fs::read(path).unwrap();
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return bytes;
+    }
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut plain).unwrap();
+    plain
+}
+
+/// Whether any file under `dir`, search index included, holds `needle`.
+pub fn tree_contains(dir: &Path, needle: &str) -> bool {
+    let needle = needle.as_bytes();
+    files(dir).iter().any(|path| readable_bytes(path).windows(needle.len()).any(|w| w == needle))
+}

@@ -6,6 +6,7 @@ mod check;
 mod intake;
 mod referrals;
 mod serve;
+mod statements;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ enum Command {
     Intake(intake::IntakeArgs),
     /// Work with stored referrals: list, show, move along the status ladder, export.
     Referrals(referrals::ReferralsArgs),
+    /// Write each partner's statement and the program scorecard for a period, privately.
+    Statements(statements::StatementsArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Intake(args) => intake::run(args),
         Command::Referrals(args) => referrals::run(args),
+        Command::Statements(args) => statements::run(args),
     }
 }
 

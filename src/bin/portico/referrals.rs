@@ -44,19 +44,11 @@ enum ReferralsAction {
         /// submitted, acknowledged, contacted, meeting, proposal, won, lost, declined,
         /// duplicate or expired.
         status: portico::intake::status::Status,
-        /// A note the partner sees on the tracking page.
-        #[arg(long)]
-        note: Option<String>,
-        /// A note only the firm sees.
-        #[arg(long)]
-        internal_note: Option<String>,
-        /// Who made the change [default: $PORTICO_AUTHOR, else $USER].
-        #[arg(long)]
-        author: Option<String>,
-        /// Allow a move the ladder does not, such as reopening a closed referral.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        change: ChangeArgs,
     },
+    #[command(flatten)]
+    Books(BookAction),
     /// Export referrals with their personal data, for a CRM or a spreadsheet.
     Export {
         #[command(flatten)]
@@ -70,6 +62,105 @@ enum ReferralsAction {
     /// List referrals not acknowledged within the program's response SLA; exits 1 while any
     /// is still waiting, for use from cron.
     Sla,
+}
+
+/// The firm's books beside the referrals, which statements are drawn from.
+#[derive(Subcommand)]
+enum BookAction {
+    /// Record the fees collected on a won referral, moving it to won if it is not there yet.
+    ///
+    /// Running it again replaces the fees, the engagement type and, with --at, the date. The
+    /// notes, --author and --force go with the move to won, when there is one.
+    Won {
+        /// The referral's number, such as 42 or #42.
+        #[arg(value_parser = referral_id)]
+        id: i64,
+        /// The fees collected that commission is a share of, such as 12500 or 12500.50.
+        #[arg(long)]
+        fees: String,
+        /// The engagement type, when partners.yaml pays that type on its own terms.
+        #[arg(long)]
+        engagement: Option<String>,
+        /// When it was won: YYYY-MM-DD (UTC) or an RFC 3339 time; it orders the year's won
+        /// referrals [default: the date already recorded, else when its status became won].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        #[command(flatten)]
+        change: ChangeArgs,
+    },
+    /// Record commission paid to a partner.
+    Paid {
+        /// The partner's id in partners.yaml.
+        partner: String,
+        /// The sum paid, such as 1875 or 1875.50.
+        amount: String,
+        /// When it was paid: YYYY-MM-DD (UTC) or an RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        at: String,
+        /// Shown with the payment on the partner's statement, such as an invoice number.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who recorded it [default: $PORTICO_AUTHOR, else $USER].
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Record a referral the firm sent to a partner (the partner's side of reciprocity).
+    Outbound {
+        /// The partner's id in partners.yaml.
+        partner: String,
+        /// The client organisation referred.
+        #[arg(long)]
+        client: String,
+        /// When it was sent: YYYY-MM-DD (UTC) or an RFC 3339 time [default: now].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+        /// Where it stands with the partner.
+        #[arg(long, default_value = "submitted")]
+        status: portico::intake::status::Status,
+        /// Who recorded it [default: $PORTICO_AUTHOR, else $USER].
+        #[arg(long)]
+        author: Option<String>,
+    },
+}
+
+/// What goes with a move along the ladder.
+#[derive(Args)]
+struct ChangeArgs {
+    /// A note the partner sees on the tracking page.
+    #[arg(long)]
+    note: Option<String>,
+    /// A note only the firm sees.
+    #[arg(long)]
+    internal_note: Option<String>,
+    /// Who made the change [default: $PORTICO_AUTHOR, else $USER].
+    #[arg(long)]
+    author: Option<String>,
+    /// Allow a move the ladder does not, such as reopening a closed referral.
+    #[arg(long)]
+    force: bool,
+}
+
+impl ChangeArgs {
+    fn into_change(
+        self,
+        status: portico::intake::status::Status,
+    ) -> portico::intake::store::StatusChange {
+        portico::intake::store::StatusChange {
+            status,
+            author: author(self.author),
+            partner_note: self.note,
+            internal_note: self.internal_note,
+            force: self.force,
+        }
+    }
+}
+
+/// Who is recorded as making a change.
+fn author(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("PORTICO_AUTHOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "the partner team".to_string())
 }
 
 #[derive(Args)]
@@ -93,19 +184,24 @@ fn referral_id(text: &str) -> Result<i64, String> {
 }
 
 pub fn run(args: ReferralsArgs) -> ExitCode {
+    on_runtime(run_referrals(args))
+}
+
+/// Runs a command over the referral database on a single-threaded runtime, reporting its
+/// error if it fails.
+pub fn on_runtime(
+    command: impl std::future::Future<Output = Result<ExitCode, portico::intake::IntakeError>>,
+) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let Ok(runtime) = runtime else {
         error!("cannot start the async runtime");
         return ExitCode::FAILURE;
     };
-    match runtime.block_on(run_referrals(args)) {
-        Ok(code) => code,
-        Err(e) => report_error(e),
-    }
+    runtime.block_on(command).unwrap_or_else(report_error)
 }
 
 async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake::IntakeError> {
-    use portico::intake::store::{Filter, StatusChange, Store};
+    use portico::intake::store::{Filter, Store};
     use portico::referrals;
     let program = portico::intake::load_program(&args.root)?;
     let db = args.db.unwrap_or_else(|| args.root.join("referrals.db"));
@@ -134,14 +230,12 @@ async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake:
             let tracking = program.intake_url.as_deref().map(|u| u.trim_end_matches('/'));
             print!("{}", referrals::show(&store, &program, id, tracking).await?);
         }
-        ReferralsAction::Status { id, status, note, internal_note, author, force } => {
-            let author = author
-                .or_else(|| std::env::var("PORTICO_AUTHOR").ok())
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "the partner team".to_string());
-            let change = StatusChange { status, author, partner_note: note, internal_note, force };
-            let referral = store.change_status(id, change).await?;
+        ReferralsAction::Status { id, status, change } => {
+            let referral = store.change_status(id, change.into_change(status)).await?;
             info!("referral #{} is now {}", referral.id, referral.status);
+        }
+        ReferralsAction::Books(action) => {
+            info!("{}", record(&store, &program, action, now).await?);
         }
         ReferralsAction::Export { filter: f, format, output } => {
             let list = referrals::select(&store, &program, &filter(f)?, false).await?;
@@ -160,6 +254,57 @@ async fn run_referrals(args: ReferralsArgs) -> Result<ExitCode, portico::intake:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records a win, a payment or an outbound referral, and says what was recorded.
+async fn record(
+    store: &portico::intake::store::SqliteStore,
+    program: &portico::program::Program,
+    action: BookAction,
+    now: jiff::Timestamp,
+) -> Result<String, portico::intake::IntakeError> {
+    use portico::intake::store::{Accounts, NewWin, Outbound, Payment};
+    use portico::referrals::{engagement_type, parse_money, past_date};
+    use portico::statements::period::day;
+    let invalid = portico::intake::IntakeError::Config;
+    let date = |text: &str| past_date(text, now).map_err(invalid);
+    let money = |amount: rust_decimal::Decimal| program.commission.currency.format(amount);
+    match action {
+        BookAction::Won { id, fees, engagement, at, change } => {
+            let win = NewWin {
+                fees: parse_money(program, &fees).map_err(invalid)?,
+                engagement: engagement
+                    .map(|e| engagement_type(program, &e))
+                    .transpose()
+                    .map_err(invalid)?,
+                won_at: at.as_deref().map(date).transpose()?,
+                change: change.into_change(portico::intake::status::Status::Won),
+            };
+            let win = store.record_win(id, win).await?;
+            Ok(format!("referral #{id}: won {}, fees {}", day(win.won_at), money(win.fees)))
+        }
+        BookAction::Paid { partner, amount, at, note, author: by } => {
+            known_partner(program, &partner)?;
+            let amount = parse_money(program, &amount).map_err(invalid)?;
+            let (partner_id, paid_at) = (partner, date(&at)?);
+            let said = format!("paid {partner_id} {} on {}", money(amount), day(paid_at));
+            let payment = Payment { partner_id, paid_at, amount, note };
+            store.record_payment(payment, author(by)).await?;
+            Ok(said)
+        }
+        BookAction::Outbound { partner, client, at, status, author: by } => {
+            known_partner(program, &partner)?;
+            let client_org = client.trim().to_string();
+            if client_org.is_empty() {
+                return Err(invalid("--client is empty; name the client organisation".into()));
+            }
+            let sent_at = at.as_deref().map(date).transpose()?.unwrap_or(now);
+            let said = format!("referred {client_org} to {partner} on {}", day(sent_at));
+            let outbound = Outbound { partner_id: partner, client_org, sent_at, status };
+            store.record_outbound(outbound, author(by)).await?;
+            Ok(said)
+        }
+    }
 }
 
 /// Refuses a `--partner` that names no partner, instead of listing nothing.

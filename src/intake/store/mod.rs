@@ -2,6 +2,7 @@
 //! commands share, and its SQLite implementation. A PostgreSQL backend implements the same
 //! [`Store`] trait so that several intake instances can sit behind one load balancer.
 
+mod accounts;
 mod schema;
 mod sqlite;
 
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use self::accounts::{Accounts, NewWin, Outbound, Payment, Win};
 pub use self::sqlite::{SqliteStore, StoreSettings};
 use super::status::Status;
 
@@ -226,6 +228,8 @@ pub enum StoreError {
         "the referral database `{path}` was written by a newer portico (schema {found}, this one knows {known})"
     )]
     TooNew { path: String, found: i64, known: i64 },
+    #[error("referral #{id} was submitted on {submitted}; it cannot have been won before")]
+    WonBeforeSubmitted { id: i64, submitted: String },
     #[error("the referral database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("the referral database did not commit: {0}")]

@@ -72,6 +72,36 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX delivery_log_by_outbox ON delivery_log(outbox_id, id);
     CREATE TABLE spam (day TEXT PRIMARY KEY, count INTEGER NOT NULL);",
+    // 2: the books statements are drawn from: fees collected on won referrals, commission
+    // paid to partners, and referrals the firm sent to partners. Amounts are decimal text
+    // (`12500.00`), exact where a REAL would round.
+    "CREATE TABLE wins (
+        referral_id INTEGER PRIMARY KEY REFERENCES referrals(id),
+        won_at INTEGER NOT NULL,
+        fees TEXT NOT NULL,
+        engagement TEXT,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        partner_id TEXT NOT NULL,
+        paid_at INTEGER NOT NULL,
+        amount TEXT NOT NULL,
+        note TEXT,
+        author TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE INDEX payments_by_partner ON payments(partner_id, paid_at);
+    CREATE TABLE outbound (
+        id INTEGER PRIMARY KEY,
+        partner_id TEXT NOT NULL,
+        client_org TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        author TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+    );
+    CREATE INDEX outbound_by_partner ON outbound(partner_id, sent_at);",
 ];
 
 /// Brings a database up to the newest schema, in one transaction per migration.
@@ -101,6 +131,31 @@ mod tests {
         migrate(&mut conn, ":memory:").unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn adds_the_books_to_a_database_of_the_first_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO referrals (token, token_key, partner_id, submitted_at, status, digest, \
+             referrer_name, referrer_email, client_org, client_contact_name, challenge, \
+             involvement, client_consent) \
+             VALUES ('t', x'00', 'harbor', 0, 'won', x'00', 'A', 'a@x', 'Acme', 'J', 'c', 'joint', 1)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, "referrals.db").unwrap();
+        conn.execute(
+            "INSERT INTO wins (referral_id, won_at, fees, recorded_at) VALUES (1, 5, '12500.00', 6)",
+            [],
+        )
+        .unwrap();
+        let fees: String = conn
+            .query_row("SELECT fees FROM wins JOIN referrals ON id = referral_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fees, "12500.00");
     }
 
     #[test]

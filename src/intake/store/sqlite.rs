@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot};
 
+mod accounts;
 mod queries;
 
 use self::queries::{

@@ -1,0 +1,278 @@
+//! Placeholders in email templates and one-pagers: `{{client_first_name}}` and bracketed text
+//! such as `[Your Firm]`, the parts a partner replaces before sending or printing.
+//!
+//! Both forms name a field by a normalized key (`your-firm` for `{{your_firm}}` and for
+//! `[Your Firm]`), so a value typed once fills every spelling. The same scan marks the
+//! rendered body (only its text: never code, link addresses or heading ids), the subject line
+//! and the plain-text copy, and [`fill`] gives the text a partner copies once values are known.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
+
+use super::escape;
+
+/// The longest bracketed text taken for a placeholder, in characters: longer brackets are
+/// asides, not fields.
+const MAX_BRACKET_CHARS: usize = 120;
+
+/// One placeholder found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Where the placeholder is, braces or brackets included.
+    pub range: Range<usize>,
+    pub key: String,
+}
+
+/// The placeholders in `text`, in order.
+pub fn scan(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let hit = if rest.starts_with("{{") {
+            braced(rest)
+        } else if rest.starts_with('[') && !text[..at].ends_with('!') {
+            bracketed(rest)
+        } else {
+            None
+        };
+        match hit {
+            Some((len, key)) => {
+                found.push(Found { range: at..at + len, key });
+                at += len;
+            }
+            None => at += rest.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    found
+}
+
+/// `{{ name }}` at the start of `text`: its length and key. A name is a letter followed by
+/// letters, digits, `_` or `-`; anything else in braces (`{{my.Partner Name}}`) is text.
+fn braced(text: &str) -> Option<(usize, String)> {
+    let inner_end = text.find("}}")?;
+    let name = text[2..inner_end].trim_matches(' ');
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    valid.then(|| (inner_end + 2, key(name)))
+}
+
+/// `[some text]` at the start of `text`: its length and key. Not taken: one character (`[x]`,
+/// a task marker), no letter (`[1]`, `[ ]`), a footnote (`[^1]`), a link's remains (`](` or
+/// `][` or `]:` follows), or text holding brackets, braces or a line break.
+fn bracketed(text: &str) -> Option<(usize, String)> {
+    let close = text[1..].find([']', '[', '\n', '{', '}']).map(|i| i + 1)?;
+    if !text[close..].starts_with(']') {
+        return None;
+    }
+    let inner = &text[1..close];
+    let chars = inner.chars().count();
+    let taken = (2..=MAX_BRACKET_CHARS).contains(&chars)
+        && !inner.starts_with('^')
+        && inner.chars().any(char::is_alphabetic)
+        && !text[close + 1..].starts_with(['(', '[', ':']);
+    taken.then(|| (close + 1, key(inner)))
+}
+
+/// The field a placeholder names: lowercase words joined by `-`.
+pub fn key(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.join("-")
+}
+
+/// `text` escaped for HTML, each placeholder wrapped in a `span` naming its key.
+pub fn markup(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + 64);
+    let mut done = 0;
+    for found in scan(text) {
+        html.push_str(&escape(&text[done..found.range.start]));
+        html.push_str(&span_start(&found.key));
+        html.push_str(&escape(&text[found.range.clone()]));
+        html.push_str("</span>");
+        done = found.range.end;
+    }
+    html.push_str(&escape(&text[done..]));
+    html
+}
+
+fn span_start(key: &str) -> String {
+    format!("<span class=\"placeholder\" data-placeholder=\"{}\">", escape(key))
+}
+
+/// `text` with every placeholder that has a non-empty value in `values` replaced by it: what a
+/// partner copies once they have filled in the fields.
+pub fn fill(text: &str, values: &HashMap<String, String>) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut done = 0;
+    for found in scan(text) {
+        let Some(value) = values.get(&found.key).filter(|v| !v.is_empty()) else { continue };
+        filled.push_str(&text[done..found.range.start]);
+        filled.push_str(value);
+        done = found.range.end;
+    }
+    filled.push_str(&text[done..]);
+    filled
+}
+
+/// Wraps the placeholders in the text of rendered events in spans. Text in code blocks and in
+/// image descriptions is left alone (an image's `alt` cannot hold markup), and so are inline
+/// code, link addresses and heading ids, which are not text events.
+pub fn mark_events(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut run = String::new();
+    let mut verbatim = 0usize;
+    for event in events {
+        match event {
+            Event::Text(text) if verbatim == 0 => run.push_str(&text),
+            other => {
+                flush(&mut run, &mut out);
+                match &other {
+                    Event::Start(Tag::CodeBlock(_) | Tag::Image { .. }) => verbatim += 1,
+                    Event::End(TagEnd::CodeBlock | TagEnd::Image) => {
+                        verbatim = verbatim.saturating_sub(1)
+                    }
+                    _ => {}
+                }
+                out.push(other);
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Writes a run of text out, with its placeholders in spans.
+fn flush(run: &mut String, out: &mut Vec<Event<'_>>) {
+    if run.is_empty() {
+        return;
+    }
+    let text = std::mem::take(run);
+    let mut done = 0;
+    for found in scan(&text) {
+        if found.range.start > done {
+            out.push(Event::Text(CowStr::from(text[done..found.range.start].to_string())));
+        }
+        out.push(Event::InlineHtml(CowStr::from(span_start(&found.key))));
+        out.push(Event::Text(CowStr::from(text[found.range.clone()].to_string())));
+        out.push(Event::InlineHtml(CowStr::from("</span>")));
+        done = found.range.end;
+    }
+    if done < text.len() {
+        out.push(Event::Text(CowStr::from(text[done..].to_string())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str) -> Vec<String> {
+        scan(text).into_iter().map(|f| f.key).collect()
+    }
+
+    #[test]
+    fn both_forms_name_the_same_field() {
+        assert_eq!(keys("{{your_firm}} [Your Firm] {{ your_firm }} [your firm]"), ["your-firm"; 4]);
+        assert_eq!(keys("[Specific Problem], e.g."), ["specific-problem"]);
+        assert_eq!(
+            keys("[trigger and rough date, e.g. the audit starting in March]"),
+            ["trigger-and-rough-date-e-g-the-audit-starting-in-march"]
+        );
+    }
+
+    #[test]
+    fn brackets_that_are_not_fields_stay_text() {
+        for text in [
+            "[x] done",
+            "[ ] open",
+            "see [1] and [23]",
+            "a footnote[^note]",
+            "![alt text]",
+            "[text](remains",
+            "[label]: https://e.example",
+            "{{my.Partner Name}} {{ 1x }} {{}}",
+            "[unclosed",
+            "[line\nbreak]",
+        ] {
+            assert_eq!(keys(text), Vec::<String>::new(), "{text:?}");
+        }
+        let long = format!("[{}]", "word ".repeat(30));
+        assert!(keys(&long).is_empty());
+    }
+
+    #[test]
+    fn braces_inside_brackets_are_the_field() {
+        assert_eq!(keys("[Dear {{client_first_name}}]"), ["client-first-name"]);
+    }
+
+    #[test]
+    fn markup_escapes_text_and_wraps_fields() {
+        assert_eq!(
+            markup("A & B for {{client_company}} <now>"),
+            "A &amp; B for <span class=\"placeholder\" data-placeholder=\"client-company\">\
+             {{client_company}}</span> &lt;now&gt;"
+        );
+    }
+
+    /// What the theme's script copies: the text of [`markup`] once each span shows its value.
+    fn copied(html: &str, values: &HashMap<String, String>) -> String {
+        let mut text = String::new();
+        let mut rest = html;
+        while let Some(start) = rest.find("<span class=\"placeholder\" data-placeholder=\"") {
+            text.push_str(&rest[..start]);
+            let key_start = start + rest[start..].find("data-placeholder=\"").unwrap() + 18;
+            let key = &rest[key_start..key_start + rest[key_start..].find('"').unwrap()];
+            let inner_start = key_start + rest[key_start..].find('>').unwrap() + 1;
+            let inner_end = inner_start + rest[inner_start..].find("</span>").unwrap();
+            match values.get(key).filter(|v| !v.is_empty()) {
+                Some(value) => text.push_str(&escape(value)),
+                None => text.push_str(&rest[inner_start..inner_end]),
+            }
+            rest = &rest[inner_end + "</span>".len()..];
+        }
+        text.push_str(rest);
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn the_marked_up_text_with_values_shown_is_the_filled_text() {
+        let body = "Hi {{client_first_name}},\n\nWe at [Your Firm] & {{your_firm}} met *you*.\n\n\
+                    - [x] done [1]\n\nBest,\\\n{{your_name}}";
+        let plain =
+            crate::markdown::to_plain_text(body, &crate::markdown::tests::NoLinks).fill(&|_| None);
+        let values = HashMap::from([
+            ("your-firm".to_string(), "Harbor & Co <Legal>".to_string()),
+            ("your-name".to_string(), "Dana Reyes".to_string()),
+        ]);
+        let filled = fill(&plain, &values);
+        assert_eq!(
+            filled,
+            "Hi {{client_first_name}},\n\nWe at Harbor & Co <Legal> & Harbor & Co <Legal> \
+             met you.\n\n\
+             - [x] done [1]\n\nBest,\nDana Reyes"
+        );
+        assert_eq!(copied(&markup(&plain), &values), filled);
+        assert_eq!(copied(&markup(&plain), &HashMap::new()), plain);
+    }
+
+    #[test]
+    fn fill_replaces_fields_with_values_and_keeps_the_rest() {
+        let values = HashMap::from([
+            ("your-firm".to_string(), "Harbor Street Legal".to_string()),
+            ("client-first-name".to_string(), String::new()),
+        ]);
+        assert_eq!(
+            fill("Hi {{client_first_name}}, from [Your Firm] ({{your_firm}}) [x]", &values),
+            "Hi {{client_first_name}}, from Harbor Street Legal (Harbor Street Legal) [x]"
+        );
+    }
+}

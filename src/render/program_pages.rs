@@ -1,0 +1,194 @@
+//! Pages made from `partners.yaml` rather than content: the program's terms (the tier
+//! comparison, the response SLA, the attribution rule and the commission schedule with its
+//! calculator) in every tier, and the partner directory in the tiers the program lists.
+//!
+//! What a tier sees follows the program's settings: its own terms and those of the tiers
+//! below it, the tiers above only with `compare_tiers: all`, and the directory only where
+//! `directory.tiers` names it.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{RenderError, Renderer};
+use crate::output::OutputFile;
+use crate::program::{Partner, Program};
+use crate::tier::Tier;
+
+/// The folder of every tier's program terms page.
+pub const TERMS: &str = "program-terms";
+/// The folder of the partner directory, in the tiers that see it.
+pub const DIRECTORY: &str = "partner-directory";
+
+/// The fees per referral the commission examples and the calculator start from.
+const EXAMPLE_FEES: u32 = 25_000;
+
+#[derive(Serialize)]
+struct TermsContext<'a> {
+    /// The tiers this tier may compare, highest first.
+    tiers: Vec<TierTerms<'a>>,
+    response_sla_hours: u32,
+    /// How long a registration protects the partner who made it, in days.
+    attribution_days: u32,
+    /// The first won referral of the year counts as this one in this tier.
+    commission_starts_at: u32,
+    /// The year's commission for a few counts of referrals at [`EXAMPLE_FEES`] each.
+    examples: Vec<Example>,
+    example_fees: String,
+    example_fees_amount: String,
+}
+
+#[derive(Serialize)]
+struct TierTerms<'a> {
+    id: &'a str,
+    name: &'a str,
+    current: bool,
+    benefits: &'a [String],
+    review: Option<&'a str>,
+    commission: Option<&'a str>,
+    /// The band the tier's year starts in, when it has a head start.
+    starts_in_band: Option<String>,
+    support: Option<&'a str>,
+    move_up: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Example {
+    referrals: u32,
+    commission: String,
+    /// The same as a plain decimal, for comparing with the calculator.
+    amount: String,
+}
+
+#[derive(Serialize)]
+struct DirectoryContext<'a> {
+    partners: Vec<DirectoryEntry<'a>>,
+    /// Every service offered or referred, for the filter.
+    services: BTreeSet<&'a str>,
+    regions: BTreeSet<&'a str>,
+}
+
+#[derive(Serialize)]
+struct DirectoryEntry<'a> {
+    firm: &'a str,
+    offers: &'a [String],
+    refers: &'a [String],
+    regions: &'a [String],
+    /// What it offers and what it refers, for the service filter.
+    services: Vec<&'a str>,
+    contact: Option<&'a crate::program::Contact>,
+    since: Option<&'a str>,
+}
+
+/// The site paths (`program-terms/`) and titles of the pages `tier` gets.
+pub fn pages(program: &Program, tier: &Tier) -> Vec<(String, &'static str)> {
+    let mut pages = vec![(format!("{TERMS}/"), "Tiers & commission")];
+    if shows_directory(program, tier) {
+        pages.push((format!("{DIRECTORY}/"), "Partner directory"));
+    }
+    pages
+}
+
+/// Whether `tier` sees the partner directory.
+pub fn shows_directory(program: &Program, tier: &Tier) -> bool {
+    program.directory_tiers.contains(&tier.id)
+}
+
+impl Renderer<'_> {
+    /// The program terms page, and the directory where the tier sees it.
+    pub(super) fn program_pages(&self) -> Result<Vec<(OutputFile, u64)>, RenderError> {
+        let (program, tier) = (self.program, self.view.tier);
+        let mut inputs = self.inputs();
+        inputs.put("terms", &terms(program, tier));
+        inputs.put("current", &format!("{TERMS}/"));
+        let mut files =
+            vec![self.plain(&format!("{TERMS}/index.html"), "program-terms.html", inputs)?];
+        if shows_directory(program, tier) {
+            let mut inputs = self.inputs();
+            inputs.put("directory", &directory(&program.partners));
+            inputs.put("current", &format!("{DIRECTORY}/"));
+            files.push(self.plain(
+                &format!("{DIRECTORY}/index.html"),
+                "partner-directory.html",
+                inputs,
+            )?);
+        }
+        Ok(files)
+    }
+}
+
+fn terms<'a>(program: &'a Program, tier: &'a Tier) -> TermsContext<'a> {
+    let schedule = &program.commission;
+    let tiers = program
+        .tiers
+        .iter()
+        .filter(|other| program.compare_all_tiers || other.rank >= tier.rank)
+        .map(|other| TierTerms {
+            id: &other.id,
+            name: &other.name,
+            current: other.id == tier.id,
+            benefits: &other.benefits,
+            review: other.review.as_deref(),
+            commission: other.commission.as_deref(),
+            starts_in_band: (other.commission_starts_at > 1)
+                .then(|| schedule.band_at(other.commission_starts_at))
+                .flatten()
+                .map(|band| crate::commission::percent(band.rate)),
+            support: other.support.as_deref(),
+            move_up: other.move_up.as_deref(),
+        })
+        .collect();
+    let fees = Decimal::from(EXAMPLE_FEES);
+    let examples = example_counts(program)
+        .into_iter()
+        .map(|referrals| {
+            let amount = schedule.estimate(referrals, fees, tier.commission_starts_at);
+            Example {
+                referrals,
+                commission: schedule.currency.format(amount),
+                amount: schedule.currency.plain(amount),
+            }
+        })
+        .collect();
+    TermsContext {
+        tiers,
+        response_sla_hours: program.response_sla_hours,
+        attribution_days: program.intake.protection_window_hours / 24,
+        commission_starts_at: tier.commission_starts_at,
+        examples,
+        example_fees: schedule.currency.format(fees),
+        example_fees_amount: schedule.currency.plain(fees),
+    }
+}
+
+/// The counts worth showing: the first and last of each band, and one into the open band.
+fn example_counts(program: &Program) -> Vec<u32> {
+    let mut counts = BTreeSet::new();
+    for band in &program.commission.bands {
+        counts.insert(band.min_referrals);
+        counts.insert(band.max_referrals.unwrap_or(band.min_referrals + 1));
+    }
+    counts.into_iter().collect()
+}
+
+fn directory(partners: &[Partner]) -> DirectoryContext<'_> {
+    let listed: Vec<&Partner> = partners.iter().filter(|p| p.directory).collect();
+    let mut entries: Vec<DirectoryEntry> = listed
+        .iter()
+        .map(|partner| DirectoryEntry {
+            firm: &partner.firm,
+            offers: &partner.offers,
+            refers: &partner.refers,
+            regions: &partner.regions,
+            services: partner.offers.iter().chain(&partner.refers).map(String::as_str).collect(),
+            contact: partner.contacts.first(),
+            since: partner.since.as_deref(),
+        })
+        .collect();
+    entries.sort_by_key(|entry| entry.firm.to_lowercase());
+    let services =
+        listed.iter().flat_map(|p| p.offers.iter().chain(&p.refers)).map(String::as_str).collect();
+    let regions = listed.iter().flat_map(|p| &p.regions).map(String::as_str).collect();
+    DirectoryContext { partners: entries, services, regions }
+}
