@@ -177,30 +177,29 @@ pub fn render(
 ) -> Result<Vec<TierOutput>, BuildError> {
     let outputs = tiers
         .par_iter()
-        .map(|tier| {
-            let base = tier_base_url(&model.program, tier, base_url);
-            tracing::debug!("tier `{}` is served at {base}", tier.id);
-            let job = render::TierJob {
-                theme: &model.theme,
-                program: &model.program,
-                site: &model.site,
-                tier,
-                base: &base,
-                previous: previous.iter().find(|p| p.tier == tier.id),
-            };
-            render::render_tier(&job)
-        })
+        .map(|tier| render_one(model, tier, base_url, previous.iter().find(|p| p.tier == tier.id)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(outputs)
 }
 
-/// Gives every tier its search index, as many tiers at once as there are cores: each holds
-/// its pages' index in memory while it builds, so running more at once costs more memory than
-/// it saves time. A tier whose index was built from the same pages (see
-/// [`search::carry_over`]) keeps it.
-pub fn index_search(outputs: &mut [TierOutput]) -> Result<(), BuildError> {
-    outputs.par_iter_mut().try_for_each(search::index_tier)?;
-    Ok(())
+/// Renders one tier in memory, reusing what `previous` rendered from the same inputs.
+fn render_one(
+    model: &Model,
+    tier: &Tier,
+    base_url: Option<&BaseUrl>,
+    previous: Option<&TierOutput>,
+) -> Result<TierOutput, BuildError> {
+    let base = tier_base_url(&model.program, tier, base_url);
+    tracing::debug!("tier `{}` is served at {base}", tier.id);
+    let job = render::TierJob {
+        theme: &model.theme,
+        program: &model.program,
+        site: &model.site,
+        tier,
+        base: &base,
+        previous,
+    };
+    Ok(render::render_tier(&job)?)
 }
 
 /// What a build did, for the summary line.
@@ -256,18 +255,30 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let model = load(&options.root, options.drafts)?;
     let tiers = select_tiers(&model.program, &options.tiers)?;
     let warnings = check_links(&model, &tiers, options)?;
-    let mut outputs = render(&model, &tiers, base_url.as_ref(), &[])?;
-    drop(model.site);
-    for output in &mut outputs {
-        search::keep_written(output, &options.output.join(&output.tier));
-    }
-    index_search(&mut outputs)?;
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
-    let write = output::write(&options.output, &outputs, scope)?;
-    Ok(BuildReport {
-        tiers: outputs.iter().map(|o| (o.tier.clone(), o.pages)).collect(),
-        write,
-        warnings,
-        elapsed: started.elapsed(),
-    })
+    // One tier at a time: each is rendered, staged on disk and let go before the next, so
+    // memory holds one tier's files, not all of them. Nothing is in place until every tier has
+    // rendered and the staging is committed.
+    let mut staging = output::Staging::begin(&options.output, scope)?;
+    let mut built = Vec::with_capacity(tiers.len());
+    let mut stale_indexes = Vec::new();
+    for tier in &tiers {
+        let mut output = render_one(&model, tier, base_url.as_ref(), None)?;
+        search::keep_written(&mut output, &options.output.join(&tier.id));
+        // An index to build holds on to the tier's pages (shared, not copied) until it is built.
+        stale_indexes.extend(search::stale(&output));
+        staging.stage(&output.tier, &output.files)?;
+        built.push((output.tier.clone(), output.pages));
+    }
+    drop(model);
+    // Tiers are indexed as many at once as there are cores: each holds its pages' index in
+    // memory while it builds, so running more at once costs more memory than it saves time.
+    let indexes: Vec<search::Index> =
+        stale_indexes.into_par_iter().map(search::build).collect::<Result<_, _>>()?;
+    for index in indexes {
+        let tier = index.tier().to_string();
+        staging.stage(&tier, &index.into_files())?;
+    }
+    let write = staging.commit()?;
+    Ok(BuildReport { tiers: built, write, warnings, elapsed: started.elapsed() })
 }

@@ -151,58 +151,198 @@ pub fn write(
     tiers: &[TierOutput],
     scope: Scope,
 ) -> Result<WriteReport, OutputError> {
-    std::fs::create_dir_all(output).map_err(io_error(output))?;
-    let _lock = lock(output)?;
-    let marker = output.join(MARKER);
-    let previous = read_manifest(&marker)?;
-    let mut manifest: BTreeSet<String> = BTreeSet::new();
-    let mut files: Vec<(PathBuf, &OutputFile)> = Vec::new();
+    let mut staging = Staging::begin(output, scope)?;
     for tier in tiers {
-        for file in &tier.files {
-            let relative = format!("{}/{}", tier.tier, file.path);
+        staging.stage(&tier.tier, &tier.files)?;
+    }
+    staging.commit()
+}
+
+/// A write in two steps, so a build can hand over one tier at a time and keep only that tier
+/// in memory, yet change nothing a reader sees until every tier has rendered:
+/// [`Staging::stage`] writes each changed file beside its target under a temporary name, and
+/// [`Staging::commit`] removes stale files and renames the staged ones into place. Dropped
+/// without a commit, it deletes what it staged.
+pub struct Staging {
+    output: PathBuf,
+    scope: Scope,
+    _lock: std::fs::File,
+    marker: PathBuf,
+    previous: BTreeSet<String>,
+    /// Every file of the tiers staged so far, as `tier/path`.
+    manifest: BTreeSet<String>,
+    /// Staged files: (temporary file, target).
+    staged: Vec<(PathBuf, PathBuf)>,
+    /// What the manifest on disk lists now: the previous build's files, this build's, and the
+    /// temporary files, so that a build stopped half way leaves nothing unaccounted for.
+    listed: BTreeSet<String>,
+    tiers: Vec<String>,
+    unchanged: usize,
+    committed: bool,
+    /// Whether this build created the output folder: a build that fails removes it again.
+    created: bool,
+}
+
+impl Staging {
+    /// Locks `output` (creating it) and reads what the previous build wrote there.
+    pub fn begin(output: &Path, scope: Scope) -> Result<Staging, OutputError> {
+        let created = !output.exists();
+        std::fs::create_dir_all(output).map_err(io_error(output))?;
+        let lock = lock(output)?;
+        let marker = output.join(MARKER);
+        let previous = read_manifest(&marker)?;
+        Ok(Staging {
+            output: output.to_path_buf(),
+            scope,
+            _lock: lock,
+            marker,
+            listed: previous.clone(),
+            previous,
+            manifest: BTreeSet::new(),
+            staged: Vec::new(),
+            tiers: Vec::new(),
+            unchanged: 0,
+            committed: false,
+            created,
+        })
+    }
+
+    /// Stages the files of one tier (or more files of a tier already staged): each file whose
+    /// bytes differ from what is on disk is written under a temporary name beside its target.
+    pub fn stage(&mut self, tier: &str, files: &[OutputFile]) -> Result<(), OutputError> {
+        let mut targets: Vec<(PathBuf, &OutputFile)> = Vec::with_capacity(files.len());
+        for file in files {
+            let relative = format!("{tier}/{}", file.path);
             if !is_plain_relative(&relative) {
                 return Err(OutputError::UnsafePath(relative));
             }
-            files.push((output.join(&relative), file));
-            manifest.insert(relative);
+            targets.push((self.output.join(&relative), file));
+            self.manifest.insert(relative);
+        }
+        if !self.tiers.iter().any(|t| t == tier) {
+            self.tiers.push(tier.to_string());
+        }
+        check_targets(&self.output, &targets, &self.previous)?;
+        let changed: Vec<(PathBuf, &OutputFile)> =
+            targets.into_par_iter().filter(|(path, file)| !holds(path, &file.contents)).collect();
+        self.unchanged += files.len() - changed.len();
+        let staged: Vec<(PathBuf, PathBuf)> =
+            changed.iter().map(|(path, _)| (temporary_beside(path), path.clone())).collect();
+        // Listed before they exist, so a build stopped half way leaves none unaccounted for.
+        let mut listed: BTreeSet<String> = self.listed.union(&self.manifest).cloned().collect();
+        listed.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
+        write_manifest(&self.marker, &listed, &self.listed)?;
+        self.listed = listed;
+        changed.par_iter().zip(&staged).try_for_each(|((path, file), (temporary, _))| {
+            self.stage_one(path, &file.contents, temporary)
+        })?;
+        self.staged.extend(staged);
+        Ok(())
+    }
+
+    /// Writes `contents` to `temporary`, beside `path`, creating the folders it needs.
+    fn stage_one(
+        &self,
+        path: &Path,
+        contents: &Contents,
+        temporary: &Path,
+    ) -> Result<(), OutputError> {
+        let bytes = bytes_of(contents)?;
+        let parent = path.parent().expect("output files live in a folder");
+        if std::fs::create_dir_all(parent).is_err() {
+            // A file of the previous build stands where this one needs a folder; it is stale,
+            // so it may go now.
+            self.clear_stale_file_in_the_way(parent);
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        std::fs::write(temporary, &bytes).map_err(io_error(temporary))
+    }
+
+    fn clear_stale_file_in_the_way(&self, folder: &Path) {
+        for ancestor in folder.ancestors().take_while(|a| a.starts_with(&self.output)) {
+            let relative = self.relative(ancestor);
+            let stale = self.previous.contains(&relative) && !self.manifest.contains(&relative);
+            if stale && ancestor.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                let _ = std::fs::remove_file(ancestor);
+            }
         }
     }
-    let built: Vec<&str> = tiers.iter().map(|t| t.tier.as_str()).collect();
-    if scope == Scope::TheseTiers {
-        let untouched = previous.iter().filter(|p| !built.contains(&tier_of(p)));
-        manifest.extend(untouched.cloned());
+
+    fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.output).expect("inside").to_string_lossy().replace('\\', "/")
     }
-    check_targets(output, &files, &previous)?;
-    // List every file about to be written before writing any, so a build that fails half way
-    // leaves a folder portico still recognises as its own, with nothing unaccounted for.
-    let interim: BTreeSet<String> = previous.union(&manifest).cloned().collect();
-    write_manifest(&marker, &interim, &previous)?;
-    // Stale files go first, so a path that changes from file to folder (or back) is free.
-    let mut removed = 0;
-    for stale in previous.difference(&manifest).filter(|p| is_plain_relative(p)) {
-        let path = output.join(stale);
-        if passes_through_link(output, &path) {
-            continue;
+
+    /// Removes the files the previous build wrote that this one did not produce, puts every
+    /// staged file in place, and records the new list of files.
+    pub fn commit(mut self) -> Result<WriteReport, OutputError> {
+        let output = self.output.clone();
+        let mut manifest = std::mem::take(&mut self.manifest);
+        if self.scope == Scope::TheseTiers {
+            let untouched =
+                self.previous.iter().filter(|p| !self.tiers.iter().any(|t| t == tier_of(p)));
+            manifest.extend(untouched.cloned());
         }
-        if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
-            std::fs::remove_file(&path).map_err(io_error(&path))?;
-            tracing::debug!("removed `{}`: no page produces it any more", path.display());
-            removed += 1;
+        // Stale files go first, so a path that changes from file to folder (or back) is free.
+        let mut removed = 0;
+        for stale in self.previous.difference(&manifest).filter(|p| is_plain_relative(p)) {
+            let path = output.join(stale);
+            if passes_through_link(&output, &path) {
+                continue;
+            }
+            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                std::fs::remove_file(&path).map_err(io_error(&path))?;
+                tracing::debug!("removed `{}`: no page produces it any more", path.display());
+                removed += 1;
+            }
+            remove_empty_folders(&output, &path);
         }
-        remove_empty_folders(output, &path);
+        let staged = std::mem::take(&mut self.staged);
+        staged.par_iter().try_for_each(|(temporary, path)| {
+            if path.is_dir() {
+                // Only an empty folder gives way to a file; anything in it may be someone's work.
+                std::fs::remove_dir(path).map_err(io_error(path))?;
+            }
+            std::fs::rename(temporary, path).map_err(io_error(path))
+        })?;
+        self.committed = true;
+        write_manifest(&self.marker, &manifest, &self.listed)?;
+        let roots: Vec<PathBuf> = match self.scope {
+            Scope::Everything => vec![output.clone()],
+            Scope::TheseTiers => self.tiers.iter().map(|t| output.join(t)).collect(),
+        };
+        let foreign = foreign_files(&output, &roots, &manifest, &self.marker);
+        Ok(WriteReport { written: staged.len(), unchanged: self.unchanged, removed, foreign })
     }
-    let changed: Vec<bool> = files
-        .par_iter()
-        .map(|(path, file)| write_if_changed(path, &file.contents))
-        .collect::<Result<_, _>>()?;
-    let written = changed.iter().filter(|c| **c).count();
-    write_manifest(&marker, &manifest, &interim)?;
-    let roots: Vec<PathBuf> = match scope {
-        Scope::Everything => vec![output.to_path_buf()],
-        Scope::TheseTiers => built.iter().map(|t| output.join(t)).collect(),
-    };
-    let foreign = foreign_files(output, &roots, &manifest, &marker);
-    Ok(WriteReport { written, unchanged: files.len() - written, removed, foreign })
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if self.created {
+            // Nobody else has written into a folder this build created and still locks.
+            let _ = std::fs::remove_dir_all(&self.output);
+            return;
+        }
+        for (temporary, _) in &self.staged {
+            let _ = std::fs::remove_file(temporary);
+            remove_empty_folders(&self.output, temporary);
+        }
+        // Back to the list the output had: the staged files are gone, and nothing else moved.
+        if let Err(e) = write_manifest(&self.marker, &self.previous, &self.listed) {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// A short name of its own beside `path`: the target's name may already be as long as names
+/// can be.
+fn temporary_beside(path: &Path) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let parent = path.parent().expect("output files live in a folder");
+    parent.join(format!(".portico-tmp.{}.{n}", std::process::id()))
 }
 
 /// Holds an exclusive lock on the output folder until dropped, so two builds never write into
@@ -370,10 +510,7 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
         std::fs::remove_dir(path).map_err(io_error(path))?;
     }
     // Write beside the target and rename, so a reader never sees a half-written file.
-    // A short name of its own: the target's name may already be as long as names can be.
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temporary = parent.join(format!(".portico-tmp.{}.{n}", std::process::id()));
+    let temporary = temporary_beside(path);
     std::fs::write(&temporary, &bytes).map_err(io_error(&temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(path))?;
     Ok(true)

@@ -54,14 +54,15 @@ impl Index {
     }
 }
 
-/// Gives `output` the search index of its searchable pages, unless the index it has (see
-/// [`carry_over`]) was built from the same HTML.
-pub fn index_tier(output: &mut TierOutput) -> Result<(), SearchError> {
-    match pending(output) {
-        Some(pending) => install(output, build(pending)?),
-        None => tracing::debug!("tier `{}`: the search index is up to date", output.tier),
+/// The pages [`build`] must index for `output`, unless the index it has (see
+/// [`keep_written`]) was built from the same HTML or search is off.
+pub fn stale(output: &TierOutput) -> Option<Pending> {
+    output.searchable.as_ref()?;
+    let pending = pending(output);
+    if pending.is_none() {
+        tracing::debug!("tier `{}`: the search index is up to date", output.tier);
     }
-    Ok(())
+    pending
 }
 
 /// The pages to index when `output`'s index was not built from its current pages.
@@ -91,9 +92,17 @@ pub fn build(pending: Pending) -> Result<Index, SearchError> {
 
 /// Puts a built index into its tier's site, in place of the one it had, with its record.
 pub fn install(output: &mut TierOutput, index: Index) {
-    let mut files = index.files;
-    files.push(record(index.fingerprint, &files));
-    replace_index(output, files, Some(index.fingerprint));
+    let fingerprint = index.fingerprint;
+    replace_index(output, index.into_files(), Some(fingerprint));
+}
+
+impl Index {
+    /// The index's files, as paths of the tier's site, with the record of what it indexed.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.files;
+        files.push(record(self.fingerprint, &files));
+        files
+    }
 }
 
 /// The file beside each tier's index that says which pages it was built from and which files

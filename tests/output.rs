@@ -413,3 +413,38 @@ fn a_program_without_search_has_no_search_page_box_or_index() {
     assert!(page.contains("Alpha."));
     assert!(!page.contains("role=\"search\""), "no search box in the header");
 }
+
+/// Tiers are rendered and staged one at a time; a tier that fails to render after others were
+/// staged leaves the output exactly as it was, with no staged file behind.
+#[test]
+fn a_tier_that_fails_to_render_leaves_the_output_as_it_was() {
+    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    site.build_ok();
+    site.write("content/guides/a.md", "---\ntitle: A\n---\nAlpha, changed.\n");
+    let pages = |site: &common::Site| {
+        let mut files = identities(&site.output());
+        files.retain(|path, _| !path.to_string_lossy().contains("/.portico-"));
+        files
+    };
+    let before = pages(&site);
+    let manifest = site.read_output(".portico-output");
+    // Only the last tier's render reaches the missing variable.
+    site.write(
+        "themes/default/templates/page.html",
+        "{% if tier.id == \"referral-network\" %}{{ missing.value }}{% endif %}{{ page.content | safe }}",
+    );
+    let error = site.build().unwrap_err();
+    assert!(error.to_string().contains("page.html"), "{error}");
+    let after = pages(&site);
+    let changed: Vec<_> = after.iter().filter(|(path, id)| before.get(*path) != Some(id)).collect();
+    assert!(changed.is_empty() && after.len() == before.len(), "changed: {changed:?}");
+    assert_eq!(site.read_output(".portico-output"), manifest);
+    let staged: Vec<_> = walkdir::WalkDir::new(site.output())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".portico-tmp"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+    assert!(site.read_output("strategic/guides/a/index.html").contains("Alpha."));
+    assert!(!site.read_output("strategic/guides/a/index.html").contains("changed"));
+}
