@@ -126,7 +126,11 @@ impl Report {
 
 /// Checks the site under `options.root` without writing anything.
 pub fn check(options: &CheckOptions) -> Report {
-    let model = match build::load(&options.root, options.drafts) {
+    let load = match options.external {
+        Some(_) => build::load_with_external_links,
+        None => build::load,
+    };
+    let model = match load(&options.root, options.drafts) {
         Ok(model) => model,
         Err(error) => return Report { findings: from_build_error(error), tiers: Vec::new() },
     };

@@ -102,6 +102,8 @@ pub struct LoadOptions<'a> {
     pub content_dir: &'a Path,
     pub tiers: &'a Tiers,
     pub drafts: bool,
+    /// Whether page bodies keep their links to other sites (for `check --external`).
+    pub external_links: bool,
 }
 
 /// What an earlier load learnt, so the next one re-reads and re-renders only what changed.
@@ -272,9 +274,8 @@ pub fn load_cached(
             return Err(problems);
         }
     };
-    let (errors, found): (Vec<_>, Vec<_>) = render_bodies(&mut site, options.content_dir, cache)
-        .into_iter()
-        .partition(|d| d.is_error());
+    let (errors, found): (Vec<_>, Vec<_>) =
+        render_bodies(&mut site, options, cache).into_iter().partition(|d| d.is_error());
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -382,7 +383,15 @@ fn title_case(name: &str) -> String {
 
 /// Renders every body in parallel; returns warnings for links that point nowhere and errors
 /// for mistaken `video` blocks.
-fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<Diagnostic> {
+fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> Vec<Diagnostic> {
+    let content_dir = options.content_dir;
+    let render = |body: &str, resolver: &links::Resolver, kind: Kind| {
+        let mut rendered = markdown::render(body, resolver, kind);
+        if !options.external_links {
+            rendered.external_links = Vec::new();
+        }
+        Arc::new(rendered)
+    };
     let index = links::Index::new(site);
     let fingerprint = links::fingerprint(site);
     if cache.index != fingerprint {
@@ -402,7 +411,7 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
                 // Emails and one-pagers are copied as text, with their placeholders filled in.
                 let plain = (kind != Kind::Prose)
                     .then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
-                (Arc::new(markdown::render(body, &resolver, kind)), plain)
+                (render(body, &resolver, kind), plain)
             })
         })
         .collect();
@@ -413,7 +422,7 @@ fn render_bodies(site: &mut Site, content_dir: &Path, cache: &mut Cache) -> Vec<
             let file = section.file.clone().unwrap_or_else(|| section.dir.join("_index.md"));
             cached(&file).map(|(body, _)| body).unwrap_or_else(|| {
                 let resolver = links::Resolver::new(&index, &file);
-                Arc::new(markdown::render(section.source.body(), &resolver, Kind::Prose))
+                render(section.source.body(), &resolver, Kind::Prose)
             })
         })
         .collect();
