@@ -56,15 +56,13 @@ impl BandMode {
 }
 
 /// One row of the schedule: won referrals `min..=max` in a calendar year earn `rate`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Band {
     pub min_referrals: u32,
     pub max_referrals: Option<u32>,
     /// A fraction: 0.15 for 15 %.
-    #[serde(skip)]
     pub rate: Decimal,
     /// The rate as the program wrote it, such as `15%`.
-    #[serde(rename = "rate")]
     pub rate_text: String,
 }
 
@@ -148,20 +146,22 @@ pub struct Won<'a> {
 }
 
 /// What one won referral earns, and how.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Earned {
     /// The referral's place in the year's count (with any head start the tier has).
     pub position: u32,
     /// The rate applied, as a fraction.
-    #[serde(serialize_with = "as_string")]
     pub rate: Decimal,
-    #[serde(serialize_with = "as_string")]
     pub amount: Decimal,
 }
 
-fn as_string<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
-}
+/// The most won referrals in a year that a band or a head start may name. Far beyond any
+/// program, it keeps a typo such as `1-1000000000` from costing a build its memory.
+pub const MAX_REFERRALS: u32 = 10_000;
+
+/// Amounts of money must stay below this (a thousand trillion in any currency), so that sums
+/// over any number of referrals fit the decimal type.
+const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
 
 impl Schedule {
     /// The band that the `position`-th won referral of a year falls in.
@@ -185,29 +185,33 @@ impl Schedule {
     /// Under [`BandMode::WholeYear`] the rate depends on the year's count so far: figures for
     /// part of a year are what that part has earned, and a later band raises them.
     pub fn year(&self, won: &[Won<'_>], starts_at: u32) -> Vec<Earned> {
-        let first = starts_at.max(1);
-        let last = first + u32::try_from(won.len()).unwrap_or(u32::MAX).saturating_sub(1);
+        let count = u32::try_from(won.len()).unwrap_or(u32::MAX);
         won.iter()
-            .zip(first..)
-            .map(|(referral, position)| {
-                let banded = match self.mode {
-                    BandMode::ReferralsInBand => self.rate_at(position),
-                    BandMode::WholeYear => self.rate_at(last),
-                };
-                let terms = self.engagement(referral.engagement);
-                let rate = terms.and_then(|t| t.rate).unwrap_or(banded);
-                let flat = terms.and_then(|t| t.flat_fee).unwrap_or(self.flat_fee);
-                let amount = self.currency.round(referral.fees * rate) + flat;
-                Earned { position, rate, amount }
-            })
+            .zip(0..)
+            .map(|(referral, index)| self.earn(referral, index, count, starts_at))
             .collect()
     }
 
     /// The year's commission for `count` won referrals of `fees` each: what the calculator on
     /// the commission page shows.
     pub fn estimate(&self, count: u32, fees: Decimal, starts_at: u32) -> Decimal {
-        let won = vec![Won { fees, engagement: None }; count as usize];
-        self.year(&won, starts_at).iter().map(|e| e.amount).sum()
+        let referral = Won { fees, engagement: None };
+        (0..count).map(|index| self.earn(&referral, index, count, starts_at).amount).sum()
+    }
+
+    /// What the `index`-th (from 0) of a year's `count` won referrals earns.
+    fn earn(&self, referral: &Won<'_>, index: u32, count: u32, starts_at: u32) -> Earned {
+        let first = starts_at.max(1);
+        let position = first.saturating_add(index);
+        let banded = match self.mode {
+            BandMode::ReferralsInBand => self.rate_at(position),
+            BandMode::WholeYear => self.rate_at(first.saturating_add(count.saturating_sub(1))),
+        };
+        let terms = self.engagement(referral.engagement);
+        let rate = terms.and_then(|t| t.rate).unwrap_or(banded);
+        let flat = terms.and_then(|t| t.flat_fee).unwrap_or(self.flat_fee);
+        let amount = self.currency.round(referral.fees * rate) + flat;
+        Earned { position, rate, amount }
     }
 }
 
@@ -220,10 +224,10 @@ pub fn parse_rate(text: &str) -> Option<Decimal> {
 }
 
 /// Reads an amount of money such as `250` or `1250.50`: digits, at most one point, not
-/// negative, no more decimals than the currency has.
+/// negative, no more decimals than the currency has, and less than a thousand trillion.
 pub fn parse_amount(text: &str, currency: &Currency) -> Option<Decimal> {
     let amount = parse_plain_decimal(text.trim())?;
-    (amount.scale() <= currency.decimals).then_some(amount)
+    (amount.scale() <= currency.decimals && amount < Decimal::from(MAX_AMOUNT)).then_some(amount)
 }
 
 /// Digits with at most one decimal point; no sign, exponent, grouping or spaces.
@@ -381,7 +385,7 @@ mod tests {
             assert_eq!(parse_rate(bad), None, "{bad}");
         }
         assert_eq!(parse_amount("1250.50", &usd()), Some(dec("1250.50")));
-        for bad in ["1,250", "12.345", "-1", "", "1e3", " "] {
+        for bad in ["1,250", "12.345", "-1", "", "1e3", " ", "1000000000000000"] {
             assert_eq!(parse_amount(bad, &usd()), None, "{bad}");
         }
     }

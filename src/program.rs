@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::commission::{Band, BandMode, Currency, Engagement, Schedule};
+use crate::commission::{Band, BandMode, Currency, Engagement, MAX_REFERRALS, Schedule};
 use crate::diagnostic::{Diagnostic, suggest};
 use crate::site_url::BaseUrl;
 use crate::tier::{Tier, Tiers};
@@ -212,7 +212,7 @@ struct RawTier {
     #[serde(default)]
     commission: Option<String>,
     #[serde(default)]
-    commission_starts_at: Option<u32>,
+    commission_starts_at: Option<Spanned<u32>>,
     #[serde(default)]
     support: Option<String>,
     #[serde(default)]
@@ -239,6 +239,16 @@ struct RawPartner {
     since: Option<Spanned<String>>,
     #[serde(default)]
     directory: bool,
+}
+
+/// A duration of whole hours as people say it: `24 hours`, `1 hour`, `2 days`, `36 hours`.
+pub fn duration_text(hours: u32) -> String {
+    let plural = |n: u32, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if hours > 24 && hours.is_multiple_of(24) {
+        plural(hours / 24, "day")
+    } else {
+        plural(hours, "hour")
+    }
 }
 
 /// Reads and validates `partners.yaml`.
@@ -363,7 +373,10 @@ impl Validator<'_> {
         let currency = match raw.and_then(|c| c.currency.as_ref()) {
             None => Currency::from_code("USD").expect("USD is an ISO 4217 currency"),
             Some(code) => Currency::from_code(code.value.trim()).unwrap_or_else(|| {
-                let message = format!("`{}` is not a currency code", code.value);
+                let message = match iso_currency::Currency::from_code(code.value.trim()) {
+                    Some(_) => format!("`{}` has no smallest unit to pay in", code.value),
+                    None => format!("`{}` is not a currency code", code.value),
+                };
                 let problem = self.fragment.error_at(&code.referenced, message);
                 self.problems.push(
                     problem.with_help("write an ISO 4217 code such as `USD`, `EUR` or `GBP`"),
@@ -416,8 +429,17 @@ impl Validator<'_> {
         if bands.len() != raw.len() {
             return;
         }
+        if let Some(first) = bands.first().filter(|band| band.min_referrals != 1) {
+            let message = format!(
+                "the first band starts at {}, so the year's first won referral has no rate",
+                first.min_referrals
+            );
+            let problem = self.fragment.error_at(&raw[0].referrals.referenced, message);
+            self.problems.push(problem.with_help("start the first band at 1, such as `1-3`"));
+            return;
+        }
         for (index, pair) in bands.windows(2).enumerate() {
-            let expected = pair[0].max_referrals.map(|max| max + 1);
+            let expected = pair[0].max_referrals.map(|max| max.saturating_add(1));
             if expected == Some(pair[1].min_referrals) {
                 continue;
             }
@@ -436,6 +458,20 @@ impl Validator<'_> {
             ));
             return;
         }
+    }
+
+    fn starts_at(&mut self, raw: Option<&Spanned<u32>>) -> u32 {
+        let Some(raw) = raw else { return 1 };
+        if (1..=MAX_REFERRALS).contains(&raw.value) {
+            return raw.value;
+        }
+        let message = format!("`{}` is not a place in the year's count", raw.value);
+        let problem = self.fragment.error_at(&raw.referenced, message);
+        self.problems.push(problem.with_help(format!(
+            "write the number the year's first won referral counts as, from 1 (no head start) \
+             to {MAX_REFERRALS}"
+        )));
+        1
     }
 
     fn rate(&mut self, rate: &Spanned<String>) -> Decimal {
@@ -473,15 +509,12 @@ impl Validator<'_> {
 
     fn compare_tiers(&mut self, raw: Option<&Spanned<String>>) -> bool {
         const NAMES: [&str; 2] = ["own-and-below", "all"];
-        match raw.map(|r| r.value.trim()) {
-            None | Some("own-and-below") => false,
-            Some("all") => true,
-            Some(_) => {
-                self.not_one_of(
-                    raw.expect("matched above"),
-                    "a choice of tiers to compare",
-                    &NAMES,
-                );
+        let Some(raw) = raw else { return false };
+        match raw.value.trim() {
+            "own-and-below" => false,
+            "all" => true,
+            _ => {
+                self.not_one_of(raw, "a choice of tiers to compare", &NAMES);
                 false
             }
         }
@@ -518,14 +551,16 @@ impl Validator<'_> {
                 .push(problem.with_help("write a range such as `1-3`, or `11+` for open-ended"));
             return None;
         };
-        if min_referrals == 0 || max_referrals.is_some_and(|max| max < min_referrals) {
+        let too_many = max_referrals.unwrap_or(min_referrals) > MAX_REFERRALS;
+        if min_referrals == 0 || max_referrals.is_some_and(|max| max < min_referrals) || too_many {
             let problem = self.fragment.error_at(
                 &band.referrals.referenced,
                 format!("`{text}` is not a range of referrals"),
             );
-            self.problems.push(
-                problem.with_help("ranges start at 1 or more and run upwards, such as `4-10`"),
-            );
+            self.problems.push(problem.with_help(format!(
+                "ranges start at 1 or more and run upwards to at most {MAX_REFERRALS}, such as \
+                 `4-10`; write `11+` for a band with no end"
+            )));
             return None;
         }
         let rate = self.rate(&band.rate);
@@ -555,7 +590,7 @@ impl Validator<'_> {
                 benefits: tier.benefits,
                 review: tier.review,
                 commission: tier.commission,
-                commission_starts_at: tier.commission_starts_at.unwrap_or(1).max(1),
+                commission_starts_at: self.starts_at(tier.commission_starts_at.as_ref()),
                 support: tier.support,
                 move_up: tier.move_up,
                 base_url,
@@ -709,6 +744,24 @@ mod tests {
         assert_eq!(schedule.engagements[0].rate, None);
     }
 
+    #[test]
+    fn a_head_start_is_a_place_in_the_years_count() {
+        for bad in ["0", "4294967295"] {
+            let text = MINIMAL.replace(
+                "    name: Gold\n",
+                &format!("    name: Gold\n    commission_starts_at: {bad}\n"),
+            );
+            let problems = parse(Path::new("partners.yaml"), &text).unwrap_err();
+            let shown = format!("{problems:?}");
+            assert!(shown.contains("is not a place in the year's count"), "{bad}: {shown}");
+            assert_eq!(problems[0].position.map(|p| p.line), Some(8), "{shown}");
+        }
+        let text =
+            MINIMAL.replace("    name: Gold\n", "    name: Gold\n    commission_starts_at: 4\n");
+        let program = parse(Path::new("partners.yaml"), &text).unwrap();
+        assert_eq!(program.tiers.by_id("gold").unwrap().commission_starts_at, 4);
+    }
+
     /// Each mistake in a schedule is reported at its line, with what to write instead.
     #[test]
     fn refuses_schedules_that_leave_a_count_without_a_rate() {
@@ -729,6 +782,11 @@ mod tests {
             ("currency: usd dollars\n", 6, "not a currency code"),
             ("flat_fee: 1,000\n", 6, "`1,000` is not an amount of USD"),
             ("bands_apply_to: yearly\n", 6, "write one of `referrals-in-band`, `whole-year`"),
+            ("bands:\n      - { referrals: 2-3, rate: 10% }\n", 7, "the first band starts at 2"),
+            ("bands:\n      - { referrals: 1-4294967295, rate: 10% }\n", 7, "is not a range"),
+            ("bands:\n      - { referrals: 4294967295+, rate: 10% }\n", 7, "is not a range"),
+            ("flat_fee: 1000000000000000\n", 6, "is not an amount of USD"),
+            ("currency: XAU\n", 6, "`XAU` has no smallest unit"),
         ];
         for (yaml, line, expected) in cases {
             let text = MINIMAL.replace(

@@ -159,6 +159,7 @@ fn the_examples_apply_the_bands_and_each_tiers_head_start() {
     for expected in [
         "1 €3,125.00",  // 3,125
         "3 €9,375.00",  // 3 × 3,125
+        "4 €14,375.00", // the 4th counts as the 6th: 9,375 + 5,000
         "5 €19,375.00", // 9,375 + 2 × 5,000
     ] {
         assert!(gold.contains(expected), "{expected}: {gold}");
@@ -212,4 +213,27 @@ fn content_cannot_take_a_program_page_path() {
     let problems = site.build_err();
     let shown = common::list(&problems);
     assert!(shown.contains("program terms page"), "{shown}");
+}
+
+#[test]
+fn a_schedule_without_bands_still_states_its_flat_fee_and_engagement_terms() {
+    let program = PROGRAM
+        .replace(
+            "    bands:\n      - { referrals: 1-2, rate: 10% }\n      - { referrals: 3-5, rate: 12.5% }\n      - { referrals: 6+, rate: 20% }\n",
+            "    flat_fee: 400\n",
+        );
+    let site = site(&program);
+    let silver = terms(&site, "silver");
+    assert!(silver.contains("earns a flat €400.00"), "{silver}");
+    assert!(silver.contains("Audit support 4%"), "{silver}");
+    assert!(silver.contains("1 €400.00"), "a referral earns the flat fee: {silver}");
+}
+
+#[test]
+fn durations_read_as_people_say_them() {
+    let program = PROGRAM.replace("response_sla: 36h", "response_sla: 1h").replace("180d", "36h");
+    let site = site(&program);
+    let silver = terms(&site, "silver");
+    assert!(silver.contains("within 1 hour,"), "{silver}");
+    assert!(silver.contains("protects you for 36 hours"), "{silver}");
 }

@@ -437,27 +437,68 @@ fn ledger_statements_in_both_band_modes() {
     }
 }
 
-#[test]
-fn a_ledger_adds_to_the_database() {
+/// A program with the fixture referrals in `<root>/referrals.db`, #4 won on 20 November for
+/// $12,500, and the fixture ledger beside it.
+fn database_and_ledger() -> (Program, PathBuf) {
     let program = Program::new("referrals-in-band");
     let ledger = program.root().join("ledger.csv");
     std::fs::write(&ledger, LEDGER).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(store_referrals(&program));
     program.book(&["won", "4", "--fees", "12500", "--at", "2026-11-20"]);
-    success(program.statements("2026-Q4", &["--ledger", ledger.to_str().unwrap()]));
+    (program, ledger)
+}
+
+#[test]
+fn a_ledger_adds_to_the_database_given_with_db() {
+    let (program, ledger) = database_and_ledger();
+    let db = program.db();
+    let args = ["--ledger", ledger.to_str().unwrap(), "--db", db.to_str().unwrap()];
+    let output = success(program.statements("2026-Q4", &args));
     // The ledger's HL-5 (won 11 October, no. 4 of the year after HL-1..3) earns 15 % of
     // 40,000 = 6,000; the database's #4 (won 20 November) is no. 5: 15 % of 12,500 = 1,875.
     let figures = summary(&program.written("2026-Q4", "statement-harbor.csv"));
     assert_eq!(figures["commission_earned"], "7875.00");
+    let log = stderr(&output);
+    assert!(log.contains(&format!("read the referral database `{}`", db.display())), "{log}");
+    assert!(log.contains(&format!("read the ledger `{}`", ledger.display())), "{log}");
+}
+
+#[test]
+fn a_ledger_alone_leaves_the_default_database_unread() {
+    let (program, ledger) = database_and_ledger();
+    let output = success(program.statements("2026-Q4", &["--ledger", ledger.to_str().unwrap()]));
+    // Only the ledger's HL-5 (no. 4 of the year: 15 % of 40,000); #4 of referrals.db is not
+    // counted a second time.
+    let figures = summary(&program.written("2026-Q4", "statement-harbor.csv"));
+    assert_eq!(figures["commission_earned"], "6000.00");
+    let log = stderr(&output);
+    assert!(!log.contains("referral database"), "{log}");
+    assert!(log.contains(&format!("read the ledger `{}`", ledger.display())), "{log}");
+}
+
+/// Runs `portico statements` over a ledger of `text`, which must be refused with each
+/// (`line:col`, message) of `problems` and nothing written; answers the log.
+fn refused_ledger(text: &str, problems: &[(&str, &str)]) -> String {
+    let program = Program::new("referrals-in-band");
+    let ledger = program.root().join("ledger.csv");
+    std::fs::write(&ledger, text).unwrap();
+    let output = program.statements("2026-Q4", &["--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let log = stderr(&output);
+    for (at, message) in problems {
+        let place = format!("{}:{at}", ledger.display());
+        assert!(log.contains(&format!("{place}: {message}")), "{at} {message}:\n{log}");
+    }
+    let summary = format!("the ledger has {} problems; nothing was written", problems.len());
+    assert!(log.contains(&summary), "{log}");
+    assert!(!program.root().join("private").exists());
+    log
 }
 
 #[test]
 fn bad_ledger_rows_are_reported_with_file_line_and_column() {
-    let program = Program::new("referrals-in-band");
-    let ledger = program.root().join("ledger.csv");
-    std::fs::write(
-        &ledger,
+    let log = refused_ledger(
         "date,partner,event,referral,status,client,amount,engagement,note\n\
          2026-13-01,harbor,referral,X-1,submitted,Acme,,,\n\
          2026-10-01,harbr,referral,X-2,submitted,Acme,,,\n\
@@ -468,28 +509,19 @@ fn bad_ledger_rows_are_reported_with_file_line_and_column() {
          2026-10-03,harbor,referral,X-4,won,,100,managed,\n\
          2026-10-03,harbor,refer,X-5,submitted,Acme,,,\n\
          2026-10-03,harbor,referral,X-4,won,,100\n",
-    )
-    .unwrap();
-    let output = program.statements("2026-Q4", &["--ledger", ledger.to_str().unwrap()]);
-    assert!(!output.status.success());
-    let log = stderr(&output);
-    let place = |line_col: &str| format!("{}:{line_col}", ledger.display());
-    for (at, message) in [
-        ("2:1", "`2026-13-01` is not a date"),
-        ("3:12", "no partner `harbr` in partners.yaml"),
-        ("4:28", "referral `X-3` has no `submitted` row above"),
-        ("6:37", "`12,500` is not an amount of USD"),
-        ("7:27", "the row has no amount"),
-        ("8:41", "unknown engagement type `managed`"),
-        ("9:19", "unknown event `refer`"),
-        ("10:1", "this row has 7 cells; the header has 9"),
-    ] {
-        assert!(log.contains(&format!("{}: {message}", place(at))), "{at} {message}:\n{log}");
-    }
+        &[
+            ("2:1", "`2026-13-01` is not a date"),
+            ("3:12", "no partner `harbr` in partners.yaml"),
+            ("4:28", "referral `X-3` has no `submitted` row above"),
+            ("6:37", "`12,500` is not an amount of USD"),
+            ("7:27", "the row has no amount"),
+            ("8:41", "unknown engagement type `managed`"),
+            ("9:19", "unknown event `refer`"),
+            ("10:1", "this row has 7 cells; the header has 9"),
+        ],
+    );
     assert!(log.contains("did you mean `harbor`?"), "{log}");
     assert!(log.contains("did you mean `managed-finops`?"), "{log}");
-    assert!(log.contains("the ledger has 8 problems; nothing was written"), "{log}");
-    assert!(!program.root().join("private").exists());
 }
 
 #[test]
@@ -623,12 +655,170 @@ fn the_readme_ledger_example_is_valid() {
     let example = &readme[start..start + readme[start..].find("```").unwrap()];
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let program = portico::program::load(&root.join("partners.yaml")).unwrap();
+    let now = jiff::Timestamp::now();
     let activity =
-        portico::statements::ledger::parse(Path::new("README.md"), example, &program).unwrap();
+        portico::statements::ledger::parse(Path::new("README.md"), example, &program, now).unwrap();
     assert_eq!(
         (activity.referrals.len(), activity.payments.len(), activity.outbound.len()),
         (1, 1, 1)
     );
     let win = activity.referrals[0].win.as_ref().expect("HL-101 is won");
     assert_eq!(win.fees.map(|f| f.to_string()).as_deref(), Some("12500"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_period_folder_is_refused() {
+    let program = Program::new("referrals-in-band");
+    let root = program.root();
+    let ledger = root.join("ledger.csv");
+    std::fs::write(&ledger, LEDGER).unwrap();
+    std::fs::create_dir_all(root.join("public/gold")).unwrap();
+    std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+    for (target, name) in [("../public/gold", "2026-Q4"), ("../elsewhere", "2026-Q3")] {
+        let out = root.join("stm");
+        std::fs::create_dir_all(&out).unwrap();
+        std::os::unix::fs::symlink(target, out.join(name)).unwrap();
+        let output = program.portico(&[
+            "statements",
+            "--root",
+            root.to_str().unwrap(),
+            "--period",
+            name,
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let log = stderr(&output);
+        let folder = out.join(name);
+        let message =
+            format!("refusing to write statements into `{}`: it is a link", folder.display());
+        assert!(log.contains(&message), "{log}");
+        assert!(log.contains("remove the link"), "{log}");
+    }
+    assert_eq!(std::fs::read_dir(root.join("public/gold")).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(root.join("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn sums_too_large_for_the_books_are_an_error_not_a_crash() {
+    const HUGE: &str = "79228162514264337593543950335";
+    for (books, update) in [
+        (
+            [
+                &["won", "1", "--fees", "1", "--at", "2026-08-10"][..],
+                &["won", "2", "--fees", "1", "--at", "2026-09-15"],
+            ],
+            "UPDATE wins SET fees = ?1",
+        ),
+        (
+            [
+                &["paid", "harbor", "1", "--at", "2026-08-10"][..],
+                &["paid", "harbor", "1", "--at", "2026-09-10"],
+            ],
+            "UPDATE payments SET amount = ?1",
+        ),
+    ] {
+        let program = Program::new("referrals-in-band");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(store_referrals(&program));
+        for args in books {
+            program.book(args);
+        }
+        // Amounts this large are refused on the command line; a database may still hold them.
+        let conn = rusqlite::Connection::open(program.db()).unwrap();
+        conn.execute(update, [HUGE]).unwrap();
+        drop(conn);
+        let output = program.statements("2026-Q3", &[]);
+        let log = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{update}: {log}");
+        assert!(!log.contains("panicked"), "{log}");
+        assert!(log.contains("is too large"), "{update}: {log}");
+        assert!(log.contains("harbor"), "{update}: {log}");
+        assert!(!program.root().join("private/2026-Q3").exists());
+    }
+}
+
+#[test]
+fn periods_beyond_the_calendar_are_refused() {
+    let program = Program::new("referrals-in-band");
+    for period in ["9999", "9999-Q4", "9999-12", "0000", "1899-01"] {
+        let output = program.statements(period, &[]);
+        let log = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{period}: {log}");
+        assert!(!log.contains("panicked"), "{log}");
+        assert!(log.contains("write a year from 1900 to 9998"), "{period}: {log}");
+    }
+    assert!(!program.root().join("private").exists());
+}
+
+#[test]
+fn ledger_cells_without_a_place_and_future_dates_are_refused() {
+    refused_ledger(
+        "date,partner,event,referral,status,client,amount,engagement,note\n\
+         2026-10-01,harbor,referral,X-1,submitted,Acme,,,\n\
+         2026-10-02,harbor,referral,X-1,acknowledged,,,,called back\n\
+         2026-10-01,harbor,referral,X-2,submitted,Acme,,,met at a fair\n\
+         2026-10-01,harbor,outbound,O-1,,Birch,,,\n\
+         2026-10-02,harbor,outbound,O-1,won,Birch,,,\n\
+         2026-10-03,harbor,outbound,O-2,,Cedar,,,a note\n\
+         2999-01-01,harbor,paid,,,,100,,\n",
+        &[
+            ("3:48", "`note` has no place on this row: notes are shown with payments only"),
+            ("4:49", "`note` has no place on this row"),
+            ("6:36", "`client` has no place on this row: the client is named on `O-1`'s first row"),
+            ("7:41", "`note` has no place on this row"),
+            ("8:1", "`2999-01-01` is in the future"),
+        ],
+    );
+}
+
+#[test]
+fn statements_name_engagements_and_rates_as_the_site_does() {
+    let program = Program::new("referrals-in-band");
+    let yaml = std::fs::read_to_string(program.root().join("partners.yaml")).unwrap();
+    let yaml = yaml
+        .replace("rate: 20%", "rate: 20.0 %")
+        .replace("{ id: managed-finops,", "{ id: managed-finops, name: Managed FinOps,");
+    std::fs::write(program.root().join("partners.yaml"), yaml).unwrap();
+    let ledger = program.root().join("ledger.csv");
+    std::fs::write(
+        &ledger,
+        "date,partner,event,referral,status,client,amount,engagement,note\n\
+         2026-10-01,harbor,referral,X-1,submitted,Acme,,,\n\
+         2026-10-02,harbor,referral,X-1,won,,1000,managed-finops,\n",
+    )
+    .unwrap();
+    success(program.statements("2026-Q4", &["--ledger", ledger.to_str().unwrap()]));
+    let html = program.written("2026-Q4", "statement-harbor.html");
+    assert!(html.contains("<td>Managed FinOps</td>"), "{html}");
+    assert!(html.contains("Engagement type Managed FinOps: 5%."), "{html}");
+    assert!(html.contains("11+ at 20%"), "{html}");
+    assert!(!html.contains("managed-finops") && !html.contains("20.0 %"), "{html}");
+    let csv = program.written("2026-Q4", "statement-harbor.csv");
+    assert_eq!(section(&csv, "won")[0]["engagement"], "Managed FinOps");
+}
+
+#[test]
+fn outbound_referrals_are_logged_without_the_client() {
+    let program = Program::new("referrals-in-band");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(store_referrals(&program));
+    let root = program.root().to_str().unwrap();
+    let output = success(program.portico(&[
+        "referrals",
+        "--root",
+        root,
+        "outbound",
+        "harbor",
+        "--client",
+        "Birch Secret Holdings",
+        "--at",
+        "2026-11-02",
+    ]));
+    let log = stderr(&output);
+    assert!(!log.contains("Birch"), "{log}");
+    assert!(log.contains("recorded outbound referral 1 to `harbor`"), "{log}");
 }

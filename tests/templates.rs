@@ -1,13 +1,12 @@
 //! Email templates and one-pagers: their placeholders are marked up in the body, the subject
 //! and the plain-text copy, never in code or link addresses, and the copy filled with a
-//! partner's values is the plain text with those values in place.
+//! partner's values is the plain text with those values in place of its placeholders only.
 
 mod common;
 
 use std::collections::HashMap;
 
 use common::Site;
-use portico::markdown::placeholder;
 
 const EMAIL: &str = "---
 title: Introduce the client
@@ -17,7 +16,7 @@ subject: \"Introduction: {{client_company}} and [Your Firm]\"
 Hi {{client_first_name}},
 
 We spoke about [Specific Problem]; the [checklist](https://e.example/list?for={{your_firm}}) helps.
-Type `{{not_a_field}}` in the form, and [1] is a note.
+Type `{{not_a_field}}` or `{{your_firm}}` in the form, and [1] is a note.
 
 - [x] agreed
 
@@ -58,19 +57,49 @@ fn span(key: &str, text: &str) -> String {
 /// The text of the element opened by `start_tag`, as a browser reads it: tags dropped,
 /// character references resolved.
 fn element_text(html: &str, start_tag: &str, end_tag: &str) -> String {
+    element_text_with(html, start_tag, end_tag, &HashMap::new())
+}
+
+/// The text of the element opened by `start_tag` once the theme's script has shown the value
+/// for each placeholder span's key in `values` in place of the span's text.
+fn element_text_with(
+    html: &str,
+    start_tag: &str,
+    end_tag: &str,
+    values: &HashMap<&str, &str>,
+) -> String {
     let start = html.find(start_tag).unwrap_or_else(|| panic!("no {start_tag} in {html}"));
     let content = &html[start + start_tag.len()..];
     let content = &content[..content.find(end_tag).expect("the element closes")];
     let mut text = String::new();
-    let mut in_tag = false;
-    for c in content.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
+    let mut rest = content;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&decode(&rest[..open]));
+        let tag_end = open + rest[open..].find('>').expect("the tag closes") + 1;
+        let value = span_key(&rest[open..tag_end]).and_then(|key| values.get(key));
+        rest = &rest[tag_end..];
+        if let Some(value) = value {
+            text.push_str(value);
+            rest = &rest[rest.find("</span>").expect("the span closes")..];
         }
     }
+    text.push_str(&decode(rest));
+    text
+}
+
+/// The key a placeholder's start tag names.
+fn span_key(tag: &str) -> Option<&str> {
+    let key = tag.strip_prefix("<span class=\"placeholder\" data-placeholder=\"")?;
+    key.split('"').next()
+}
+
+/// The keys of the placeholder spans in some HTML, in order.
+fn span_keys(html: &str) -> Vec<&str> {
+    html.match_indices("<span class=").filter_map(|(at, _)| span_key(&html[at..])).collect()
+}
+
+/// Text with the character references HTML escaping writes resolved.
+fn decode(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
@@ -114,20 +143,35 @@ fn the_copied_text_is_the_plain_text_with_the_values_filled_in() {
     assert_eq!(
         plain,
         "Hi {{client_first_name}},\n\nWe spoke about [Specific Problem]; the checklist \
-         (https://e.example/list?for={{your_firm}}) helps.\nType {{not_a_field}} in the form, \
-         and [1] is a note.\n\n- [x] agreed\n\nBest regards,\n{{your_name}}, [Your Firm]"
+         (https://e.example/list?for={{your_firm}}) helps.\nType {{not_a_field}} or \
+         {{your_firm}} in the form, and [1] is a note.\n\n- [x] agreed\n\n\
+         Best regards,\n{{your_name}}, [Your Firm]"
     );
     let values = HashMap::from([
-        ("your-firm".to_string(), "Harbor Street Legal".to_string()),
-        ("your-name".to_string(), "Dana Reyes".to_string()),
-        ("client-first-name".to_string(), "Jo".to_string()),
+        ("your-firm", "Harbor & Co"),
+        ("your-name", "Dana Reyes"),
+        ("client-first-name", "Jo"),
+        ("not-a-field", "nothing"),
     ]);
     assert_eq!(
-        placeholder::fill(&plain, &values),
+        element_text_with(&page, COPY_SOURCE, "</pre>", &values),
         "Hi Jo,\n\nWe spoke about [Specific Problem]; the checklist \
-         (https://e.example/list?for=Harbor Street Legal) helps.\nType {{not_a_field}} in the \
-         form, and [1] is a note.\n\n- [x] agreed\n\nBest regards,\nDana Reyes, Harbor Street Legal"
+         (https://e.example/list?for={{your_firm}}) helps.\nType {{not_a_field}} or \
+         {{your_firm}} in the form, and [1] is a note.\n\n- [x] agreed\n\n\
+         Best regards,\nDana Reyes, Harbor & Co"
     );
+}
+
+#[test]
+fn the_copy_has_a_placeholder_exactly_where_the_page_shows_one() {
+    let page = built("active/mail/introduce/index.html");
+    let body_start = page.find("data-copy-html=\"body\">").expect("the email body");
+    let body = &page[body_start..body_start + page[body_start..].find("</div>").unwrap()];
+    let copy_start = page.find(COPY_SOURCE).expect("the copy source");
+    let copy = &page[copy_start..copy_start + page[copy_start..].find("</pre>").unwrap()];
+    let keys = ["client-first-name", "specific-problem", "your-name", "your-firm"];
+    assert_eq!(span_keys(body), keys, "{body}");
+    assert_eq!(span_keys(copy), keys, "{copy}");
 }
 
 #[test]

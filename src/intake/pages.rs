@@ -23,6 +23,7 @@ struct ProgramView<'a> {
     contact: &'a str,
     intake_url: &'a str,
     response_sla_hours: u32,
+    response_sla: String,
 }
 
 #[derive(Serialize)]
@@ -67,6 +68,7 @@ impl Pages {
                 contact: &config.contact,
                 intake_url: &config.intake_url,
                 response_sla_hours: config.sla_hours,
+                response_sla: crate::program::duration_text(config.sla_hours),
             },
         );
         context.insert("portal_url", &config.portal_of(partner).to_string());

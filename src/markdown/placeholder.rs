@@ -3,10 +3,10 @@
 //!
 //! Both forms name a field by a normalized key (`your-firm` for `{{your_firm}}` and for
 //! `[Your Firm]`), so a value typed once fills every spelling. The same scan marks the
-//! rendered body (only its text: never code, link addresses or heading ids), the subject line
-//! and the plain-text copy, and [`fill`] gives the text a partner copies once values are known.
+//! rendered body and the plain-text copy (only their text: never code, link addresses or
+//! heading ids, see [`TextOnly`]) and the subject line. The theme's script fills the marked
+//! placeholders, and only those, with the partner's values.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
@@ -85,18 +85,30 @@ pub fn key(name: &str) -> String {
     words.join("-")
 }
 
-/// `text` escaped for HTML, each placeholder wrapped in a `span` naming its key.
+/// Encloses a stretch of text that [`markup`] keeps as written: no placeholder is taken inside
+/// it or across it, and the marks themselves are dropped. The plain-text copy of a template
+/// encloses everything but its placeholders ([`mark_only`]): there, as in the rendered body,
+/// placeholders are taken from the markdown's text alone, never from code or addresses.
+/// CommonMark turns U+0000 in a body into U+FFFD, and the plain text's input is scrubbed of it
+/// as well, so the mark cannot come from the body itself.
+pub const AS_WRITTEN: char = '\0';
+
+/// `text` escaped for HTML, each placeholder wrapped in a `span` naming its key, except in
+/// stretches enclosed in [`AS_WRITTEN`] marks, which are only escaped.
 pub fn markup(text: &str) -> String {
     let mut html = String::with_capacity(text.len() + 64);
-    let mut done = 0;
-    for found in scan(text) {
-        html.push_str(&escape(&text[done..found.range.start]));
-        html.push_str(&span_start(&found.key));
-        html.push_str(&escape(&text[found.range.clone()]));
-        html.push_str("</span>");
-        done = found.range.end;
+    for (at, part) in text.split(AS_WRITTEN).enumerate() {
+        let as_written = at % 2 == 1;
+        let mut done = 0;
+        for found in if as_written { Vec::new() } else { scan(part) } {
+            html.push_str(&escape(&part[done..found.range.start]));
+            html.push_str(&span_start(&found.key));
+            html.push_str(&escape(&part[found.range.clone()]));
+            html.push_str("</span>");
+            done = found.range.end;
+        }
+        html.push_str(&escape(&part[done..]));
     }
-    html.push_str(&escape(&text[done..]));
     html
 }
 
@@ -104,43 +116,68 @@ fn span_start(key: &str) -> String {
     format!("<span class=\"placeholder\" data-placeholder=\"{}\">", escape(key))
 }
 
-/// `text` with every placeholder that has a non-empty value in `values` replaced by it: what a
-/// partner copies once they have filled in the fields.
-pub fn fill(text: &str, values: &HashMap<String, String>) -> String {
-    let mut filled = String::with_capacity(text.len());
-    let mut done = 0;
-    for found in scan(text) {
-        let Some(value) = values.get(&found.key).filter(|v| !v.is_empty()) else { continue };
-        filled.push_str(&text[done..found.range.start]);
-        filled.push_str(value);
-        done = found.range.end;
+/// `text` for [`markup`] with only `placeholders` (byte ranges, in order, each one placeholder
+/// as [`scan`] finds it) taken: everything around them is enclosed in [`AS_WRITTEN`] marks.
+/// Even an empty stretch is enclosed, so that two placeholders side by side, found apart,
+/// are not read as one text.
+pub fn mark_only(text: &str, placeholders: &[Range<usize>]) -> String {
+    let mut marked = String::with_capacity(text.len() + 2 * placeholders.len() + 2);
+    fn enclose(marked: &mut String, stretch: &str) {
+        marked.push(AS_WRITTEN);
+        marked.extend(stretch.chars().filter(|&c| c != AS_WRITTEN));
+        marked.push(AS_WRITTEN);
     }
-    filled.push_str(&text[done..]);
-    filled
+    let mut done = 0;
+    for range in placeholders {
+        enclose(&mut marked, &text[done..range.start]);
+        marked.push_str(&text[range.clone()]);
+        done = range.end;
+    }
+    enclose(&mut marked, &text[done..]);
+    marked
 }
 
-/// Wraps the placeholders in the text of rendered events in spans. Text in code blocks and in
-/// image descriptions is left alone (an image's `alt` cannot hold markup), and so are inline
-/// code, link addresses and heading ids, which are not text events.
+/// Tells which text events of a body hold placeholders, as they come in order: text, but not
+/// the text of a code block or of an image's description (an image's `alt` cannot hold
+/// markup). Inline code, link addresses and heading ids are not text events. Placeholders are
+/// taken from each run of consecutive such events as a whole, whatever else breaks the run.
+#[derive(Debug, Default)]
+pub struct TextOnly {
+    verbatim: usize,
+}
+
+impl TextOnly {
+    /// Whether `event` is text whose placeholders are taken; `event` is the next of the body.
+    pub fn takes(&mut self, event: &Event<'_>) -> bool {
+        match event {
+            Event::Text(_) => self.verbatim == 0,
+            Event::Start(Tag::CodeBlock(_) | Tag::Image { .. }) => {
+                self.verbatim += 1;
+                false
+            }
+            Event::End(TagEnd::CodeBlock | TagEnd::Image) => {
+                self.verbatim = self.verbatim.saturating_sub(1);
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Wraps the placeholders in the text of rendered events in spans, as [`TextOnly`] tells.
 pub fn mark_events(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut out = Vec::with_capacity(events.len());
     let mut run = String::new();
-    let mut verbatim = 0usize;
+    let mut text_only = TextOnly::default();
     for event in events {
-        match event {
-            Event::Text(text) if verbatim == 0 => run.push_str(&text),
-            other => {
-                flush(&mut run, &mut out);
-                match &other {
-                    Event::Start(Tag::CodeBlock(_) | Tag::Image { .. }) => verbatim += 1,
-                    Event::End(TagEnd::CodeBlock | TagEnd::Image) => {
-                        verbatim = verbatim.saturating_sub(1)
-                    }
-                    _ => {}
-                }
-                out.push(other);
-            }
+        if text_only.takes(&event)
+            && let Event::Text(text) = &event
+        {
+            run.push_str(text);
+            continue;
         }
+        flush(&mut run, &mut out);
+        out.push(event);
     }
     flush(&mut run, &mut out);
     out
@@ -169,6 +206,8 @@ fn flush(run: &mut String, out: &mut Vec<Event<'_>>) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn keys(text: &str) -> Vec<String> {
@@ -244,8 +283,9 @@ mod tests {
     }
 
     #[test]
-    fn the_marked_up_text_with_values_shown_is_the_filled_text() {
-        let body = "Hi {{client_first_name}},\n\nWe at [Your Firm] & {{your_firm}} met *you*.\n\n\
+    fn the_marked_up_copy_with_values_shown_is_the_copy_with_values_in_place() {
+        let body = "Hi {{client_first_name}},\n\nWe at [Your Firm] & {{your_firm}} met *you*; \
+                    see [notes](https://e.example/?f={{your_firm}}) and `{{your_firm}}`.\n\n\
                     - [x] done [1]\n\nBest,\\\n{{your_name}}";
         let plain =
             crate::markdown::to_plain_text(body, &crate::markdown::tests::NoLinks).fill(&|_| None);
@@ -253,26 +293,38 @@ mod tests {
             ("your-firm".to_string(), "Harbor & Co <Legal>".to_string()),
             ("your-name".to_string(), "Dana Reyes".to_string()),
         ]);
-        let filled = fill(&plain, &values);
         assert_eq!(
-            filled,
+            copied(&markup(&plain), &values),
             "Hi {{client_first_name}},\n\nWe at Harbor & Co <Legal> & Harbor & Co <Legal> \
-             met you.\n\n\
+             met you; see notes (https://e.example/?f={{your_firm}}) and {{your_firm}}.\n\n\
              - [x] done [1]\n\nBest,\nDana Reyes"
         );
-        assert_eq!(copied(&markup(&plain), &values), filled);
-        assert_eq!(copied(&markup(&plain), &HashMap::new()), plain);
+        assert_eq!(copied(&markup(&plain), &HashMap::new()), plain.replace(AS_WRITTEN, ""));
     }
 
     #[test]
-    fn fill_replaces_fields_with_values_and_keeps_the_rest() {
-        let values = HashMap::from([
-            ("your-firm".to_string(), "Harbor Street Legal".to_string()),
-            ("client-first-name".to_string(), String::new()),
-        ]);
+    fn markup_keeps_what_is_enclosed_as_written() {
+        let span = |key: &str, text: &str| {
+            format!("<span class=\"placeholder\" data-placeholder=\"{key}\">{text}</span>")
+        };
         assert_eq!(
-            fill("Hi {{client_first_name}}, from [Your Firm] ({{your_firm}}) [x]", &values),
-            "Hi {{client_first_name}}, from Harbor Street Legal (Harbor Street Legal) [x]"
+            markup("\0[Not Me] {{not_me}}\0{{your_firm}}\0\0[Client]\0[Topic]\0 & [Your Firm]"),
+            format!(
+                "[Not Me] {{{{not_me}}}}{}{}[Topic] &amp; {}",
+                span("your-firm", "{{your_firm}}"),
+                span("client", "[Client]"),
+                span("your-firm", "[Your Firm]")
+            )
         );
+    }
+
+    #[test]
+    fn mark_only_encloses_all_but_the_placeholders_given() {
+        let text = "[Client][Topic] {{a}} <b>";
+        let marked = mark_only(text, &[0..8, 8..15]);
+        assert_eq!(marked, "\0\0[Client]\0\0[Topic]\0 {{a}} <b>\0");
+        let html = markup(&marked);
+        assert_eq!(html.matches("data-placeholder=").count(), 2, "{html}");
+        assert!(html.ends_with("</span> {{a}} &lt;b&gt;"), "{html}");
     }
 }

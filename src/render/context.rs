@@ -15,6 +15,8 @@ pub struct ProgramContext<'a> {
     pub contact: &'a str,
     pub intake_url: Option<&'a str>,
     pub response_sla_hours: u32,
+    /// The response SLA in words: `24 hours`, `2 days`.
+    pub response_sla: String,
     pub commission: CommissionContext,
 }
 

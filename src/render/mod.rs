@@ -215,6 +215,7 @@ impl<'a> Renderer<'a> {
                 contact: &program.contact,
                 intake_url: program.intake_url.as_deref(),
                 response_sla_hours: program.response_sla_hours,
+                response_sla: crate::program::duration_text(program.response_sla_hours),
                 commission: CommissionContext::new(&program.commission),
             },
         );

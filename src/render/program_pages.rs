@@ -28,9 +28,8 @@ const EXAMPLE_FEES: u32 = 25_000;
 struct TermsContext<'a> {
     /// The tiers this tier may compare, highest first.
     tiers: Vec<TierTerms<'a>>,
-    response_sla_hours: u32,
-    /// How long a registration protects the partner who made it, in days.
-    attribution_days: u32,
+    /// How long a registration protects the partner who made it: `365 days`.
+    attribution_window: String,
     /// The first won referral of the year counts as this one in this tier.
     commission_starts_at: u32,
     /// The year's commission for a few counts of referrals at [`EXAMPLE_FEES`] each.
@@ -140,7 +139,7 @@ fn terms<'a>(program: &'a Program, tier: &'a Tier) -> TermsContext<'a> {
         })
         .collect();
     let fees = Decimal::from(EXAMPLE_FEES);
-    let examples = example_counts(program)
+    let examples = example_counts(program, tier.commission_starts_at)
         .into_iter()
         .map(|referrals| {
             let amount = schedule.estimate(referrals, fees, tier.commission_starts_at);
@@ -153,8 +152,7 @@ fn terms<'a>(program: &'a Program, tier: &'a Tier) -> TermsContext<'a> {
         .collect();
     TermsContext {
         tiers,
-        response_sla_hours: program.response_sla_hours,
-        attribution_days: program.intake.protection_window_hours / 24,
+        attribution_window: crate::program::duration_text(program.intake.protection_window_hours),
         commission_starts_at: tier.commission_starts_at,
         examples,
         example_fees: schedule.currency.format(fees),
@@ -162,12 +160,17 @@ fn terms<'a>(program: &'a Program, tier: &'a Tier) -> TermsContext<'a> {
     }
 }
 
-/// The counts worth showing: the first and last of each band, and one into the open band.
-fn example_counts(program: &Program) -> Vec<u32> {
-    let mut counts = BTreeSet::new();
+/// The counts worth showing: those whose last referral is the first or the last of a band, or
+/// one into the open band, for a year whose count starts at `starts_at`.
+fn example_counts(program: &Program, starts_at: u32) -> Vec<u32> {
+    let mut counts = BTreeSet::from([1]);
     for band in &program.commission.bands {
-        counts.insert(band.min_referrals);
-        counts.insert(band.max_referrals.unwrap_or(band.min_referrals + 1));
+        let last = band.max_referrals.unwrap_or(band.min_referrals.saturating_add(1));
+        for position in [band.min_referrals, last] {
+            if position >= starts_at {
+                counts.insert(position - starts_at + 1);
+            }
+        }
     }
     counts.into_iter().collect()
 }

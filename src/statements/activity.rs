@@ -1,14 +1,66 @@
 //! What statements are drawn from, whatever its source: the referrals partners sent, the
-//! commission paid, and the referrals the firm sent them (as the store keeps those two). [`Activity::from_store`] reads it
-//! from the referral database; the ledger module reads it from a CSV file.
+//! commission paid, and the referrals the firm sent them (as the store keeps those two).
+//! [`Activity::from_store`] reads it from the referral database, [`super::ledger`] from a CSV
+//! file, and [`read`] from the sources `portico statements` was given.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
+use super::StatementError;
 use crate::intake::status::Status;
 use crate::intake::store::{Accounts, Filter, Outbound, Payment, Store, StoreError};
+use crate::program::Program;
+
+/// Where a period's activity comes from: the referral database, a CSV ledger, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sources {
+    pub db: Option<PathBuf>,
+    pub ledger: Option<PathBuf>,
+}
+
+impl Sources {
+    /// The sources `--db` and `--ledger` name. Without `--db`, the database at
+    /// `<root>/referrals.db` is read only when no ledger is given either: a firm that keeps a
+    /// ledger may also have a database holding the same referrals, and reading both would
+    /// count them twice.
+    pub fn new(root: &Path, db: Option<PathBuf>, ledger: Option<PathBuf>) -> Sources {
+        let db = match (db, &ledger) {
+            (Some(db), _) => Some(db),
+            (None, None) => Some(root.join("referrals.db")),
+            (None, Some(_)) => None,
+        };
+        Sources { db, ledger }
+    }
+}
+
+/// Reads the activity of every source, the database's first. Ledger rows dated after `now`
+/// are refused.
+pub async fn read(
+    program: &Program,
+    sources: &Sources,
+    now: Timestamp,
+) -> Result<Activity, StatementError> {
+    let mut activity = Activity::default();
+    if let Some(path) = &sources.db {
+        if !path.exists() {
+            return Err(StatementError::NoDatabase { path: path.clone() });
+        }
+        let unreadable = |source| StatementError::Database { path: path.clone(), source };
+        let store = crate::intake::open_store(program, path).map_err(unreadable)?;
+        activity = Activity::from_store(&store).await.map_err(unreadable)?;
+        tracing::info!("read the referral database `{}`", path.display());
+    }
+    if let Some(path) = &sources.ledger {
+        let from_ledger =
+            super::ledger::read(path, program, now).map_err(StatementError::Ledger)?;
+        activity.extend(from_ledger);
+        tracing::info!("read the ledger `{}`", path.display());
+    }
+    Ok(activity)
+}
 
 /// Everything a period's statements and scorecard need, from one source or several.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +178,20 @@ impl Activity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn a_ledger_alone_leaves_the_default_database_out() {
+        let root = Path::new("site");
+        let (db, ledger) = (Some(PathBuf::from("books.db")), Some(PathBuf::from("ledger.csv")));
+        let sources = |db: &Option<PathBuf>, ledger: &Option<PathBuf>| {
+            let found = Sources::new(root, db.clone(), ledger.clone());
+            (found.db, found.ledger)
+        };
+        assert_eq!(sources(&None, &None), (Some(root.join("referrals.db")), None));
+        assert_eq!(sources(&None, &ledger), (None, ledger.clone()));
+        assert_eq!(sources(&db, &ledger), (db.clone(), ledger.clone()));
+        assert_eq!(sources(&db, &None), (db, None));
+    }
+
     #[test]
     fn a_win_recorded_late_counts_from_its_own_date() {
         let at = |text: &str| crate::statements::period::parse_when(text).unwrap();

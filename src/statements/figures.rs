@@ -28,19 +28,27 @@ pub struct Outcomes {
 }
 
 impl Outcomes {
-    pub fn of<'a>(referrals: impl IntoIterator<Item = &'a Inbound>, period: &Period) -> Outcomes {
+    /// The outcomes of `partner_id`'s `referrals` in `period`.
+    pub fn of<'a>(
+        referrals: impl IntoIterator<Item = &'a Inbound>,
+        period: &Period,
+        partner_id: &str,
+    ) -> Result<Outcomes, TooLarge> {
         let mut outcomes = Outcomes::default();
         for referral in referrals {
             match referral.decision() {
                 Some((at, Status::Won)) if period.contains(at) => {
                     outcomes.won += 1;
-                    outcomes.revenue += fees(referral);
+                    outcomes.revenue = outcomes
+                        .revenue
+                        .checked_add(fees(referral))
+                        .ok_or_else(|| TooLarge::of_partner("revenue", partner_id))?;
                 }
                 Some((at, Status::Lost)) if period.contains(at) => outcomes.lost += 1,
                 _ => {}
             }
         }
-        outcomes
+        Ok(outcomes)
     }
 
     /// Won ÷ (won + lost); `None` when nothing was decided.
@@ -50,8 +58,33 @@ impl Outcomes {
     }
 }
 
-/// A conversion rate for people and spreadsheets alike: `66.7%`.
-pub fn percent(fraction: Decimal) -> String {
+/// A sum of money beyond what the decimal type holds (some 79 thousand trillion trillion):
+/// only an amount with far too many digits in the books gets there.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the {figure} of {whose} is too large to compute\n  help: look in the referral database \
+     and the ledger for an amount with too many digits, and correct it"
+)]
+pub struct TooLarge {
+    pub figure: &'static str,
+    /// Whose figure it is: partner `harbor`, say, or all partners.
+    pub whose: String,
+}
+
+impl TooLarge {
+    pub fn of_partner(figure: &'static str, partner_id: &str) -> TooLarge {
+        TooLarge { figure, whose: format!("partner `{partner_id}`") }
+    }
+}
+
+/// The sum of `amounts`; `None` when it is too large.
+pub fn sum(amounts: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
+    amounts.into_iter().try_fold(Decimal::ZERO, Decimal::checked_add)
+}
+
+/// A conversion rate for people and spreadsheets alike, to a tenth of a percent: `66.7%`.
+/// (Commission rates are shown exactly, with [`crate::commission::percent`].)
+pub fn conversion_text(fraction: Decimal) -> String {
     let rounded = (fraction * Decimal::ONE_HUNDRED)
         .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
         .normalize();
@@ -85,16 +118,13 @@ pub struct Statement<'a> {
     pub paid: Decimal,
     pub earned_to_date: Decimal,
     pub paid_to_date: Decimal,
+    /// Earned to date less paid to date: what the firm owes the partner (negative: overpaid).
+    pub balance: Decimal,
     /// Referrals the firm sent the partner in the period.
     pub received: Vec<&'a Outbound>,
 }
 
 impl Statement<'_> {
-    /// Earned to date less paid to date: what the firm owes the partner (negative: overpaid).
-    pub fn balance(&self) -> Decimal {
-        self.earned_to_date - self.paid_to_date
-    }
-
     /// How many of the period's referrals stood at each status at its end, in ladder order,
     /// leaving out the statuses none stood at.
     pub fn breakdown(&self) -> Vec<(Status, usize)> {
@@ -121,7 +151,10 @@ pub fn statement<'a>(
     partner: &'a Partner,
     activity: &'a Activity,
     period: Period,
-) -> Statement<'a> {
+) -> Result<Statement<'a>, TooLarge> {
+    let checked = |figure, value: Option<Decimal>| {
+        value.ok_or_else(|| TooLarge::of_partner(figure, &partner.id))
+    };
     let tier = program.tiers.by_id(&partner.tier);
     let starts_at = tier.map_or(1, |t| t.commission_starts_at);
     let theirs: Vec<&Inbound> =
@@ -135,38 +168,50 @@ pub fn statement<'a>(
     let current_year = books.by_year.get(&period.year()).map_or(&[][..], Vec::as_slice);
     let by_end = books.earned_before(current_year, period.end());
     let by_start = books.earned_before(current_year, period.start());
-    let earned = total(&by_end) - total(&by_start);
+    let earned =
+        total(&by_end).zip(total(&by_start)).and_then(|(end, start)| end.checked_sub(start));
+    let earned = checked("commission earned in the period", earned)?;
     let won: Vec<(&Inbound, Earned)> =
         by_end.into_iter().filter(|(r, _)| won_at(r) >= period.start()).collect();
-    let true_up = earned - total(&won);
+    let true_up = checked("true-up", total(&won).and_then(|won| earned.checked_sub(won)))?;
     let partner_payments = activity.payments.iter().filter(|p| p.partner_id == partner.id);
     let payments: Vec<&Payment> =
         partner_payments.clone().filter(|p| period.contains(p.paid_at)).collect();
-    let paid_to_date =
-        partner_payments.filter(|p| p.paid_at < period.end()).map(|p| p.amount).sum();
-    Statement {
+    let paid_before_end = partner_payments.filter(|p| p.paid_at < period.end()).map(|p| p.amount);
+    let paid_to_date = checked("commission paid to date", sum(paid_before_end))?;
+    let paid = checked("commission paid in the period", sum(payments.iter().map(|p| p.amount)))?;
+    let earned_to_date = checked("commission earned to date", books.earned_to_date(period.end()))?;
+    let balance = checked("balance", earned_to_date.checked_sub(paid_to_date))?;
+    Ok(Statement {
         partner,
         tier_name: tier.map_or_else(|| partner.tier.clone(), |t| t.name.clone()),
         period,
         submitted,
-        outcomes: Outcomes::of(theirs.iter().copied(), &period),
+        outcomes: Outcomes::of(theirs.iter().copied(), &period, &partner.id)?,
         won,
         true_up,
         earned,
-        paid: payments.iter().map(|p| p.amount).sum(),
+        paid,
         payments,
-        earned_to_date: books.earned_to_date(period.end()),
+        earned_to_date,
         paid_to_date,
+        balance,
         received: activity
             .outbound
             .iter()
             .filter(|o| o.partner_id == partner.id && period.contains(o.sent_at))
             .collect(),
-    }
+    })
 }
 
-fn total(lines: &[(&Inbound, Earned)]) -> Decimal {
-    lines.iter().map(|(_, earned)| earned.amount).sum()
+fn total(lines: &[(&Inbound, Earned)]) -> Option<Decimal> {
+    sum(lines.iter().map(|(_, earned)| earned.amount))
+}
+
+/// How statements name an engagement type: its `name` in `partners.yaml`, or the id of one it
+/// no longer lists.
+pub fn engagement_name<'a>(schedule: &'a Schedule, id: &'a str) -> &'a str {
+    schedule.engagements.iter().find(|e| e.id == id).map_or(id, |e| e.name.as_str())
 }
 
 /// A partner's won referrals by calendar year, in the order won, up to a statement's year.
@@ -206,8 +251,9 @@ impl<'s, 'a> Books<'s, 'a> {
         won.into_iter().zip(earned).collect()
     }
 
-    /// Everything earned before `until`, over every year.
-    fn earned_to_date(&self, until: Timestamp) -> Decimal {
-        self.by_year.values().map(|year| total(&self.earned_before(year, until))).sum()
+    /// Everything earned before `until`, over every year; `None` when it is too large.
+    fn earned_to_date(&self, until: Timestamp) -> Option<Decimal> {
+        let mut years = self.by_year.values().map(|year| total(&self.earned_before(year, until)));
+        years.try_fold(Decimal::ZERO, |sum, year| sum.checked_add(year?))
     }
 }

@@ -16,6 +16,12 @@ pub enum FolderError {
          outside the published site and the content, such as `statements`"
     )]
     Published { out: PathBuf, inside: String },
+    #[error(
+        "refusing to write statements into `{folder}`: it is a link to `{target}`\n  \
+         help: statements go into a real folder inside `--out`, never where a link leads; \
+         remove the link (`rm {folder}`) and run again, or pass another `--out`"
+    )]
+    Link { folder: PathBuf, target: PathBuf },
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -24,9 +30,50 @@ fn failed(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
     move |source| FolderError::Io { path: path.to_path_buf(), source }
 }
 
+/// A folder statements may go into: outside `<root>/public`, `content/`, `themes/` and any
+/// folder holding a portico output marker, links resolved.
+#[derive(Debug, Clone)]
+pub struct Private {
+    root: PathBuf,
+    out: PathBuf,
+}
+
+impl Private {
+    /// Checks `out` for the site at `root`, before anything is read or written.
+    pub fn new(root: &Path, out: &Path) -> Result<Private, FolderError> {
+        refuse_published(root, out)?;
+        Ok(Private { root: root.to_path_buf(), out: out.to_path_buf() })
+    }
+
+    /// Writes `files` (name, bytes) into `<out>/<name>`, creating the folders readable by
+    /// their owner only, and answers that folder. The folder is checked again once it exists,
+    /// as `out` was: a link planted in `out` under the period's name would otherwise carry the
+    /// statements wherever it points.
+    pub fn write(&self, name: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, FolderError> {
+        let folder = self.out.join(name);
+        refuse_link(&folder)?;
+        create_private(&folder)?;
+        refuse_link(&folder)?;
+        refuse_published(&self.root, &folder)?;
+        for (name, bytes) in files {
+            let path = folder.join(name);
+            let mut temp = tempfile::NamedTempFile::new_in(&folder).map_err(failed(&path))?;
+            // A temporary file is created 0600 and the rename keeps that mode, so a file that
+            // existed with a wider one is replaced by a private one.
+            std::io::Write::write_all(temp.as_file_mut(), bytes)
+                .and_then(|()| temp.as_file().sync_all())
+                .map_err(failed(&path))?;
+            temp.persist(&path).map_err(|e| failed(&path)(e.error))?;
+        }
+        warn_if_shared(&self.out)?;
+        warn_if_shared(&folder)?;
+        Ok(folder)
+    }
+}
+
 /// Refuses `out` when it is, or is inside, `<root>/public`, `content/`, `themes/` or any
 /// folder holding a portico output marker.
-pub fn refuse_published(root: &Path, out: &Path) -> Result<(), FolderError> {
+fn refuse_published(root: &Path, out: &Path) -> Result<(), FolderError> {
     let target = resolved(out).map_err(failed(out))?;
     let root = resolved(root).map_err(failed(root))?;
     for name in ["public", "content", "themes"] {
@@ -43,6 +90,19 @@ pub fn refuse_published(root: &Path, out: &Path) -> Result<(), FolderError> {
     Ok(())
 }
 
+/// Refuses `folder` when it is a link, whether or not what it points to exists.
+fn refuse_link(folder: &Path) -> Result<(), FolderError> {
+    match std::fs::symlink_metadata(folder) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(folder).map_err(failed(folder))?;
+            Err(FolderError::Link { folder: folder.to_path_buf(), target })
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(failed(folder)(e)),
+    }
+}
+
 /// `path` made absolute with the links in the part of it that exists resolved, so that a
 /// link cannot smuggle the folder into the published site.
 fn resolved(path: &Path) -> std::io::Result<PathBuf> {
@@ -50,29 +110,6 @@ fn resolved(path: &Path) -> std::io::Result<PathBuf> {
     let existing = absolute.ancestors().find(|p| p.exists()).unwrap_or(Path::new("/"));
     let missing = absolute.strip_prefix(existing).unwrap_or(Path::new(""));
     Ok(existing.canonicalize()?.join(missing))
-}
-
-/// Writes `files` (name, bytes) into `out/<name>`, creating the folders readable by their
-/// owner only.
-pub fn write_private(
-    out: &Path,
-    name: &str,
-    files: &[(String, Vec<u8>)],
-) -> Result<(), FolderError> {
-    let folder = out.join(name);
-    create_private(&folder)?;
-    for (name, bytes) in files {
-        let path = folder.join(name);
-        let mut temp = tempfile::NamedTempFile::new_in(&folder).map_err(failed(&path))?;
-        // A temporary file is created 0600 and the rename keeps that mode, so a file that
-        // existed with a wider one is replaced by a private one.
-        std::io::Write::write_all(temp.as_file_mut(), bytes)
-            .and_then(|()| temp.as_file().sync_all())
-            .map_err(failed(&path))?;
-        temp.persist(&path).map_err(|e| failed(&path)(e.error))?;
-    }
-    warn_if_shared(out)?;
-    warn_if_shared(&folder)
 }
 
 fn create_private(folder: &Path) -> Result<(), FolderError> {

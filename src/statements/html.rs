@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::figures::{Statement, percent};
+use super::figures::{Statement, conversion_text, engagement_name};
 use super::period::{Period, day};
 use super::scorecard::{Row, Scorecard, readable};
-use crate::commission::{BandMode, Schedule};
+use crate::commission::{BandMode, Schedule, percent};
 use crate::markdown::escape;
 use crate::program::Program;
 
@@ -163,7 +163,7 @@ pub fn statement(program: &Program, s: &Statement<'_>, in_progress: Option<&str>
     let mut out = String::new();
     let firm = format!("{} ({}), {}", s.partner.firm, s.partner.id, s.tier_name);
     header(&mut out, program, &title, &[firm, span(&s.period)], in_progress);
-    let conversion = s.outcomes.conversion().map_or("none decided".to_string(), percent);
+    let conversion = s.outcomes.conversion().map_or("none decided".to_string(), conversion_text);
     let summary = [
         ("Referrals submitted in the period", s.submitted.len().to_string()),
         ("Won in the period", s.outcomes.won.to_string()),
@@ -177,7 +177,7 @@ pub fn statement(program: &Program, s: &Statement<'_>, in_progress: Option<&str>
     ];
     let rows: Vec<Vec<Cell>> =
         summary.into_iter().map(|(label, value)| vec![text(label), figure(value)]).collect();
-    let balance = labelled(2, 0, "Balance (earned to date less paid to date)", money(s.balance()));
+    let balance = labelled(2, 0, "Balance (earned to date less paid to date)", money(s.balance));
     section(&mut out, "Summary", |out| table(out, &[], &rows, Some(&balance)));
     section(&mut out, "Referrals submitted in the period", |out| submitted(out, s));
     section(&mut out, "Commission earned", |out| commission(out, program, s));
@@ -242,8 +242,9 @@ fn submitted(out: &mut String, s: &Statement<'_>) {
 }
 
 fn commission(out: &mut String, program: &Program, s: &Statement<'_>) {
-    let currency = &program.commission.currency;
-    paragraph(out, "note", &rules(&program.commission, program, s));
+    let schedule = &program.commission;
+    let currency = &schedule.currency;
+    paragraph(out, "note", &rules(schedule, program, s));
     if s.won.is_empty() && s.true_up.is_zero() {
         paragraph(out, "note", "No referral was won in the period.");
         return;
@@ -256,7 +257,8 @@ fn commission(out: &mut String, program: &Program, s: &Statement<'_>) {
             let fees = win
                 .and_then(|w| w.fees)
                 .map_or("not recorded yet".to_string(), |f| currency.format(f));
-            let terms = win.and_then(|w| w.engagement.clone()).unwrap_or_default();
+            let terms = win.and_then(|w| w.engagement.as_deref());
+            let terms = terms.map_or("", |id| engagement_name(schedule, id));
             vec![
                 text(&r.reference),
                 win.map_or(text(""), |w| date(w.at)),
@@ -264,7 +266,7 @@ fn commission(out: &mut String, program: &Program, s: &Statement<'_>) {
                 text(terms),
                 figure(earned.position),
                 figure(fees),
-                figure(crate::commission::percent(earned.rate)),
+                figure(percent(earned.rate)),
                 figure(currency.format(earned.amount)),
             ]
         })
@@ -306,7 +308,7 @@ fn rules(schedule: &Schedule, program: &Program, s: &Statement<'_>) -> String {
                 Some(max) => format!("{}–{max}", band.min_referrals),
                 None => format!("{}+", band.min_referrals),
             };
-            format!("{count} at {}", band.rate_text)
+            format!("{count} at {}", percent(band.rate))
         })
         .collect();
     let mut rules = if bands.is_empty() {
@@ -332,10 +334,10 @@ fn rules(schedule: &Schedule, program: &Program, s: &Statement<'_>) -> String {
         let _ = write!(rules, " Each won referral also earns {fee}.");
     }
     for engagement in &schedule.engagements {
-        let rate = engagement.rate.map(crate::commission::percent);
+        let rate = engagement.rate.map(percent);
         let fee = engagement.flat_fee.map(|f| schedule.currency.format(f));
         let terms: Vec<String> = rate.into_iter().chain(fee).collect();
-        let _ = write!(rules, " Engagement type {}: {}.", engagement.id, terms.join(" and "));
+        let _ = write!(rules, " Engagement type {}: {}.", engagement.name, terms.join(" and "));
     }
     if let Some(basis) = &schedule.basis {
         let _ = write!(rules, " Fees: {basis}.");
@@ -373,7 +375,7 @@ pub fn scorecard(program: &Program, card: &Scorecard<'_>, in_progress: Option<&s
                 figure(row.sent),
                 figure(row.received),
                 figure(signed(row.reciprocity())),
-                figure(row.outcomes.conversion().map_or("—".to_string(), percent)),
+                figure(row.outcomes.conversion().map_or("—".to_string(), conversion_text)),
                 figure(currency.format(row.outcomes.revenue)),
                 figure(median),
                 figure(format!("{} of {}", row.within_sla, row.acknowledged)),
@@ -381,14 +383,13 @@ pub fn scorecard(program: &Program, card: &Scorecard<'_>, in_progress: Option<&s
         })
         .collect();
     let sum = |f: fn(&Row<'_>) -> usize| card.rows.iter().map(f).sum::<usize>();
-    let revenue: Decimal = card.rows.iter().map(|r| r.outcomes.revenue).sum();
     let total = [
         text("All partners"),
         figure(sum(|r| r.sent)),
         figure(sum(|r| r.received)),
         figure(signed(sum(|r| r.sent) as i64 - sum(|r| r.received) as i64)),
         figure(""),
-        figure(currency.format(revenue)),
+        figure(currency.format(card.revenue)),
         figure(""),
         figure(format!("{} of {}", sum(|r| r.within_sla), sum(|r| r.acknowledged))),
     ];

@@ -2,21 +2,22 @@
 //! another system by firms that do not run the intake service.
 //!
 //! One row per event, under a header naming its columns (in any order; only `date`, `partner`
-//! and `event` must be there):
+//! and `event` must be there), as the README's table also describes:
 //!
-//! | column | meaning |
-//! |---|---|
-//! | `date` | `2026-11-20` (the start of that day, UTC) or an RFC 3339 time |
-//! | `partner` | the partner's `id` in `partners.yaml` |
-//! | `event` | `referral` (the partner's referral moved to `status`), `outbound` (the firm referred a client to the partner) or `paid` (commission paid) |
-//! | `referral` | the ledger's own reference for a referral, such as `HL-101` |
-//! | `status` | a status of the ladder; a referral's first row is `submitted` |
-//! | `client` | the client organisation, on a referral's first row and on `outbound` rows |
-//! | `amount` | fees collected on a `won` row; the sum paid on a `paid` row |
-//! | `engagement` | on a `won` row, an engagement type of `partners.yaml` paid on its own terms |
-//! | `note` | free text, shown with payments |
+//! - `date`: `2026-11-20` (the start of that day, UTC) or an RFC 3339 time, never in the
+//!   future;
+//! - `partner`: the partner's `id` in `partners.yaml`;
+//! - `event`: `referral` (the partner's referral moved to `status`), `outbound` (the firm
+//!   referred a client to the partner) or `paid` (commission paid);
+//! - `referral`: the ledger's own reference for a referral, such as `HL-101`;
+//! - `status`: a status of the ladder; a referral's first row is `submitted`;
+//! - `client`: the client organisation, on a referral's first row and a new `outbound` row;
+//! - `amount`: fees collected on a `won` row; the sum paid on a `paid` row;
+//! - `engagement`: on a `won` row, an engagement type of `partners.yaml` paid on its own terms;
+//! - `note`: on a `paid` row, free text shown with the payment.
 //!
-//! Lines starting with `#` are comments. Every bad row is reported with its `file:line:col`.
+//! A cell with no place on its row is refused rather than ignored. Lines starting with `#` are
+//! comments. Every bad row is reported with its `file:line:col`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,7 +27,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 
 use super::activity::{Activity, Inbound, WonOn};
-use super::period::parse_when;
+use super::period::past_date;
 use crate::diagnostic::{Diagnostic, Position, suggest};
 use crate::intake::status::Status;
 use crate::intake::store::{Outbound, Payment};
@@ -36,19 +37,26 @@ const COLUMNS: [&str; 9] =
     ["date", "partner", "event", "referral", "status", "client", "amount", "engagement", "note"];
 const REQUIRED: [&str; 3] = ["date", "partner", "event"];
 const EVENTS: [&str; 3] = ["referral", "outbound", "paid"];
+/// Why a note on any row but a payment is refused.
+const NOTES: &str = "notes are shown with payments only";
 
-/// Reads and checks the ledger at `path`.
-pub fn read(path: &Path, program: &Program) -> Result<Activity, Vec<Diagnostic>> {
+/// Reads and checks the ledger at `path`; no row may be dated after `now`.
+pub fn read(path: &Path, program: &Program, now: Timestamp) -> Result<Activity, Vec<Diagnostic>> {
     let bytes = std::fs::read(path).map_err(|e| {
         let problem = Diagnostic::error(path, format!("cannot read the ledger: {e}"));
         vec![problem.with_help("pass the path of the CSV ledger with `--ledger`")]
     })?;
     let text = String::from_utf8(bytes).map_err(|e| vec![Diagnostic::not_utf8(path, &e)])?;
-    parse(path, &text, program)
+    parse(path, &text, program, now)
 }
 
 /// Checks the text of a ledger, reporting every bad row.
-pub fn parse(path: &Path, text: &str, program: &Program) -> Result<Activity, Vec<Diagnostic>> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    program: &Program,
+    now: Timestamp,
+) -> Result<Activity, Vec<Diagnostic>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -59,6 +67,7 @@ pub fn parse(path: &Path, text: &str, program: &Program) -> Result<Activity, Vec
         path,
         text,
         program,
+        now,
         columns: HashMap::new(),
         width: 0,
         references: HashMap::new(),
@@ -108,6 +117,8 @@ struct Ledger<'a> {
     path: &'a Path,
     text: &'a str,
     program: &'a Program,
+    /// The books record what has happened: a row dated after this is refused.
+    now: Timestamp,
     /// Column name → index in each row.
     columns: HashMap<&'static str, usize>,
     width: usize,
@@ -204,17 +215,15 @@ impl Ledger<'_> {
 
     fn date(&mut self, row: &Row<'_>) -> Option<Timestamp> {
         let text = self.cell(row, "date");
-        let at = parse_when(text);
-        if at.is_none() {
-            let message = if text.is_empty() {
-                "the row has no date".to_string()
-            } else {
-                format!("`{text}` is not a date")
-            };
-            let help = "write the date as `2026-11-20`, or a time as `2026-11-20T15:04:00Z`";
-            self.bad(row, "date", message, help);
+        match past_date(text, self.now) {
+            Ok(at) => Some(at),
+            Err(bad) => {
+                let message =
+                    if text.is_empty() { "the row has no date".to_string() } else { bad.message };
+                self.bad(row, "date", message, &bad.help);
+                None
+            }
         }
-        at
     }
 
     fn partner(&mut self, row: &Row<'_>) -> Option<String> {
@@ -266,18 +275,18 @@ impl Ledger<'_> {
 
     fn amount(&mut self, row: &Row<'_>, what: &str) -> Option<Decimal> {
         let text = self.cell(row, "amount");
-        let currency = &self.program.commission.currency;
-        if let Some(amount) = crate::commission::parse_amount(text, currency) {
-            return Some(amount);
+        match super::read_amount(text, &self.program.commission.currency) {
+            Ok(amount) => Some(amount),
+            Err(bad) => {
+                let message = if text.is_empty() {
+                    format!("the row has no amount: write {what}")
+                } else {
+                    bad.message
+                };
+                self.bad(row, "amount", message, &bad.help);
+                None
+            }
         }
-        let message = if text.is_empty() {
-            format!("the row has no amount: write {what}")
-        } else {
-            format!("`{text}` is not an amount of {}", currency.code)
-        };
-        let help = super::amount_help(currency);
-        self.bad(row, "amount", message, &help);
-        None
     }
 
     fn referral(&mut self, row: &Row<'_>, at: Timestamp, partner: String) {
@@ -315,6 +324,7 @@ impl Ledger<'_> {
             self.bad(row, "client", "the row has no client".into(), help);
         }
         let plain = self.unused(row, &["amount", "engagement"], "the referral is not won yet");
+        let plain = self.unused(row, &["note"], NOTES) && plain;
         if client.is_empty() || !plain {
             return;
         }
@@ -359,6 +369,7 @@ impl Ledger<'_> {
         }
         let why = "the client is named on the referral's `submitted` row";
         let mut clean = self.unused(row, &["client"], why);
+        clean &= self.unused(row, &["note"], NOTES);
         let win = if status == Status::Won {
             let engagement = self.engagement(row);
             let fees = self.amount(row, "the fees collected on the won referral");
@@ -396,12 +407,17 @@ impl Ledger<'_> {
         let reference = self.cell(row, "referral").to_string();
         let Some(status) = self.status(row, Some(Status::Submitted)) else { return };
         let why = "the partner's fees on a referral the firm sent are not the firm's to record";
-        if !self.unused(row, &["amount", "engagement"], why) {
+        let clean = self.unused(row, &["amount", "engagement"], why);
+        if !(self.unused(row, &["note"], NOTES) && clean) {
             return;
         }
         let earlier = (!reference.is_empty()).then(|| self.references.get(&reference)).flatten();
         match earlier.copied() {
             Some(Reference::Outbound { index, line }) => {
+                let why = format!("the client is named on `{reference}`'s first row (line {line})");
+                if !self.unused(row, &["client"], &why) {
+                    return;
+                }
                 let sent = &mut self.activity.outbound[index];
                 if sent.partner_id != partner {
                     let message =

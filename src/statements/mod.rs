@@ -19,20 +19,22 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use rust_decimal::Decimal;
 
 use self::activity::Activity;
-use self::folder::FolderError;
+use self::figures::TooLarge;
+use self::folder::{FolderError, Private};
 use self::period::Period;
 use crate::commission::Currency;
+use crate::diagnostic::Diagnostic;
+use crate::intake::store::StoreError;
 use crate::program::{Partner, Program};
 
 /// What `portico statements` was asked for.
 #[derive(Debug, Clone)]
 pub struct StatementOptions {
-    /// The folder with `partners.yaml`, `content/` and the default `public/`.
-    pub root: PathBuf,
     /// The private folder; the files go in a folder named after the period inside it.
-    pub out: PathBuf,
+    pub out: Private,
     pub period: Period,
     /// Only these partners' statements (every partner's when empty). The scorecard always
     /// covers every partner.
@@ -55,19 +57,49 @@ pub struct Written {
 pub enum StatementError {
     #[error("no partner `{id}` in partners.yaml\n  help: {hint}")]
     UnknownPartner { id: String, hint: String },
+    #[error(
+        "no referral database at `{path}`\n  help: pass --db with the file `portico intake` \
+         writes, or --ledger with a CSV ledger"
+    )]
+    NoDatabase { path: PathBuf },
+    #[error("cannot read the referral database `{path}`: {source}")]
+    Database { path: PathBuf, source: StoreError },
+    /// Every bad row of the ledger, each with its place.
+    #[error("the ledger has {}; nothing was written", problems(.0.len()))]
+    Ledger(Vec<Diagnostic>),
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
     #[error(transparent)]
     Folder(#[from] FolderError),
 }
 
-/// How to write an amount of `currency`, for the errors about one.
-pub fn amount_help(currency: &Currency) -> String {
-    match currency.decimals {
-        0 => "write whole units without grouping or a currency sign, such as `12500`".to_string(),
-        n => format!(
-            "write digits with at most {n} decimals, without grouping or a currency sign, such \
-             as `12500` or `12500.50`"
-        ),
-    }
+fn problems(count: usize) -> String {
+    if count == 1 { "1 problem".to_string() } else { format!("{count} problems") }
+}
+
+/// A value typed on the command line or written in the ledger that is refused: what is wrong,
+/// and what to write instead.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}; {help}")]
+pub struct BadValue {
+    pub message: String,
+    pub help: String,
+}
+
+/// Reads an amount of `currency` as a person writes it, such as `12500.50`.
+pub fn read_amount(text: &str, currency: &Currency) -> Result<Decimal, BadValue> {
+    crate::commission::parse_amount(text, currency).ok_or_else(|| BadValue {
+        message: format!("`{text}` is not an amount of {}", currency.code),
+        help: match currency.decimals {
+            0 => {
+                "write whole units without grouping or a currency sign, such as `12500`".to_string()
+            }
+            n => format!(
+                "write digits with at most {n} decimals, without grouping or a currency sign, \
+                 such as `12500` or `12500.50`"
+            ),
+        },
+    })
 }
 
 /// The help for an engagement type `partners.yaml` does not list.
@@ -83,21 +115,19 @@ pub fn engagement_help(program: &Program, id: &str) -> String {
 }
 
 /// Draws up the period's statements and scorecard from `activity` and writes them, as HTML
-/// and CSV, into `<out>/<period>/`.
+/// and CSV, into `<out>/<period>/`. Nothing is written when a figure cannot be drawn up.
 pub fn write(
     program: &Program,
     activity: &Activity,
     options: &StatementOptions,
 ) -> Result<Written, StatementError> {
-    folder::refuse_published(&options.root, &options.out)?;
     let chosen = chosen_partners(program, &options.partners)?;
     let period = options.period;
-    let currency = &program.commission.currency;
     let as_of = (options.as_of < period.end()).then(|| period::day(options.as_of));
     let mut warnings = unknown_partners(program, activity);
     let mut files = Vec::new();
     for partner in &chosen {
-        let statement = figures::statement(program, partner, activity, period);
+        let statement = figures::statement(program, partner, activity, period)?;
         let missing = statement.missing_fees();
         if !missing.is_empty() {
             warnings.push(format!(
@@ -113,16 +143,16 @@ pub fn write(
             format!("{name}.html"),
             html::statement(program, &statement, as_of.as_deref()).into_bytes(),
         ));
-        files.push((format!("{name}.csv"), sheet::statement(&statement, currency)));
+        files.push((format!("{name}.csv"), sheet::statement(&statement, &program.commission)));
     }
-    let card = scorecard::scorecard(program, activity, period);
+    let card = scorecard::scorecard(program, activity, period)?;
     files.push((
         "scorecard.html".into(),
         html::scorecard(program, &card, as_of.as_deref()).into_bytes(),
     ));
-    files.push(("scorecard.csv".into(), sheet::scorecard(&card, currency)));
-    folder::write_private(&options.out, &period.to_string(), &files)?;
-    Ok(Written { folder: options.out.join(period.to_string()), statements: chosen.len(), warnings })
+    files.push(("scorecard.csv".into(), sheet::scorecard(&card, &program.commission.currency)));
+    let folder = options.out.write(&period.to_string(), &files)?;
+    Ok(Written { folder, statements: chosen.len(), warnings })
 }
 
 fn chosen_partners<'a>(
@@ -152,6 +182,11 @@ fn unknown_partners(program: &Program, activity: &Activity) -> Vec<String> {
     let unknown: BTreeSet<&str> = ids.filter(|id| !listed(id)).collect();
     unknown
         .into_iter()
-        .map(|id| format!("partner `{id}` has referrals or payments but is not in partners.yaml; its figures are left out"))
+        .map(|id| {
+            format!(
+                "partner `{id}` has referrals or payments but is not in partners.yaml; its \
+                 figures are left out"
+            )
+        })
         .collect()
 }

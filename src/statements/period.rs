@@ -8,6 +8,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+use super::BadValue;
+
 /// A calendar period. It never spans two calendar years, so the commission bands of one year
 /// apply to all of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,10 @@ enum Span {
     Quarter(i8),
     Month(i8),
 }
+
+/// The years a period may fall in. The calendar portico computes with ends in 9999, and a
+/// period's end is the first instant of the next one; before 1900 is a typo, not a statement.
+const YEARS: std::ops::RangeInclusive<i16> = 1900..=9998;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -53,6 +59,13 @@ impl Period {
             return Err(refused());
         }
         let year: i16 = year.parse().map_err(|_| refused())?;
+        if !YEARS.contains(&year) {
+            return Err(format!(
+                "`{text}` is not a period portico can draw up; write a year from {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            ));
+        }
         let number = |digits: &str, max: i8| {
             let valid = !digits.is_empty() && digits.len() <= 2;
             let n: i8 = digits.parse().ok().filter(|n| valid && (1..=max).contains(n))?;
@@ -94,11 +107,6 @@ impl Period {
         midnight(jiff::civil::date(year, month, 1))
     }
 
-    /// The first instant of the period's calendar year.
-    pub fn year_start(&self) -> Timestamp {
-        midnight(jiff::civil::date(self.year, 1, 1))
-    }
-
     pub fn contains(&self, at: Timestamp) -> bool {
         self.start() <= at && at < self.end()
     }
@@ -128,9 +136,9 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.span {
-            Span::Year => write!(f, "{}", self.year),
-            Span::Quarter(q) => write!(f, "{}-Q{q}", self.year),
-            Span::Month(m) => write!(f, "{}-{m:02}", self.year),
+            Span::Year => write!(f, "{:04}", self.year),
+            Span::Quarter(q) => write!(f, "{:04}-Q{q}", self.year),
+            Span::Month(m) => write!(f, "{:04}-{m:02}", self.year),
         }
     }
 }
@@ -151,6 +159,22 @@ pub fn parse_when(text: &str) -> Option<Timestamp> {
         return Some(midnight(date));
     }
     text.parse::<Timestamp>().ok()
+}
+
+/// Reads a date of the books (see [`parse_when`]) that is not after `now`: the books record
+/// what has happened.
+pub fn past_date(text: &str, now: Timestamp) -> Result<Timestamp, BadValue> {
+    let at = parse_when(text).ok_or_else(|| BadValue {
+        message: format!("`{text}` is not a date"),
+        help: "write `2026-11-20`, or a time as `2026-11-20T15:04:00Z`".to_string(),
+    })?;
+    if at > now {
+        return Err(BadValue {
+            message: format!("`{text}` is in the future"),
+            help: "record it once it has happened".to_string(),
+        });
+    }
+    Ok(at)
 }
 
 /// The calendar year an instant falls in, in UTC.
@@ -189,12 +213,34 @@ mod tests {
     }
 
     #[test]
+    fn refuses_years_beyond_the_calendar() {
+        for bad in ["9999", "9999-Q4", "9999-12", "0000", "0000-Q1", "1899-12"] {
+            let refused = Period::parse(bad).unwrap_err();
+            assert!(refused.contains("write a year from 1900 to 9998"), "{bad}: {refused}");
+        }
+        let last = Period::parse("9998-Q4").unwrap();
+        assert_eq!(last.end(), at("9999-01-01"));
+        assert_eq!(Period::parse("1900-01").unwrap().previous().to_string(), "1899-12");
+    }
+
+    #[test]
     fn the_period_before_may_fall_in_the_year_before() {
         let before = |text: &str| Period::parse(text).unwrap().previous().to_string();
         assert_eq!(before("2026-Q1"), "2025-Q4");
         assert_eq!(before("2026-Q3"), "2026-Q2");
         assert_eq!(before("2026-01"), "2025-12");
         assert_eq!(before("2026"), "2025");
+    }
+
+    #[test]
+    fn refuses_dates_in_the_future() {
+        let now = at("2026-12-04T12:00:00Z");
+        assert_eq!(past_date("2026-12-04", now).unwrap(), at("2026-12-04"));
+        assert_eq!(
+            past_date("2026-12-05", now).unwrap_err().message,
+            "`2026-12-05` is in the future"
+        );
+        assert_eq!(past_date("04/12/2026", now).unwrap_err().message, "`04/12/2026` is not a date");
     }
 
     #[test]

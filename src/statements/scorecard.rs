@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::activity::{Activity, Inbound};
-use super::figures::Outcomes;
+use super::figures::{Outcomes, TooLarge};
 use super::period::Period;
 use crate::program::{Partner, Program};
 
@@ -14,6 +14,8 @@ pub struct Scorecard<'a> {
     pub period: Period,
     pub sla_hours: u32,
     pub rows: Vec<Row<'a>>,
+    /// The revenue of every partner together.
+    pub revenue: Decimal,
 }
 
 /// One partner's line.
@@ -42,10 +44,14 @@ impl Row<'_> {
 }
 
 /// Draws up the scorecard for `period` over every partner of the program.
-pub fn scorecard<'a>(program: &'a Program, activity: &Activity, period: Period) -> Scorecard<'a> {
+pub fn scorecard<'a>(
+    program: &'a Program,
+    activity: &Activity,
+    period: Period,
+) -> Result<Scorecard<'a>, TooLarge> {
     let sla = SignedDuration::from_hours(i64::from(program.response_sla_hours));
     let before = period.previous();
-    let rows = program
+    let rows: Vec<Row<'a>> = program
         .partners
         .iter()
         .map(|partner| {
@@ -60,7 +66,7 @@ pub fn scorecard<'a>(program: &'a Program, activity: &Activity, period: Period) 
                 .collect();
             let submitted_in =
                 |p: Period| theirs.iter().filter(move |r| p.contains(r.submitted_at));
-            Row {
+            Ok(Row {
                 partner,
                 sent: submitted_in(period).count(),
                 received: activity
@@ -68,15 +74,17 @@ pub fn scorecard<'a>(program: &'a Program, activity: &Activity, period: Period) 
                     .iter()
                     .filter(|o| o.partner_id == partner.id && period.contains(o.sent_at))
                     .count(),
-                outcomes: Outcomes::of(theirs.iter().copied(), &period),
+                outcomes: Outcomes::of(theirs.iter().copied(), &period, &partner.id)?,
                 acknowledged: waits.len(),
                 within_sla: waits.iter().filter(|wait| **wait <= sla).count(),
                 median_acknowledgement: median(waits),
                 quiet: submitted_in(period).chain(submitted_in(before)).next().is_none(),
-            }
+            })
         })
-        .collect();
-    Scorecard { period, sla_hours: program.response_sla_hours, rows }
+        .collect::<Result<_, TooLarge>>()?;
+    let revenue = super::figures::sum(rows.iter().map(|row| row.outcomes.revenue))
+        .ok_or_else(|| TooLarge { figure: "revenue", whose: "all partners".into() })?;
+    Ok(Scorecard { period, sla_hours: program.response_sla_hours, rows, revenue })
 }
 
 /// The middle wait, or the mean of the two middle ones; whole seconds.

@@ -2,10 +2,10 @@
 //! spreadsheet would take for a formula is written with a leading `'` (see
 //! [`spreadsheet_safe`]). Figures are plain (`12500.00`, `66.7%`) so they stay numbers.
 
-use super::figures::{Statement, percent};
+use super::figures::{Statement, conversion_text, engagement_name};
 use super::period::day;
 use super::scorecard::{Scorecard, hours};
-use crate::commission::Currency;
+use crate::commission::{Currency, Schedule, percent};
 use crate::intake::status::Status;
 use crate::referrals::spreadsheet_safe;
 
@@ -69,7 +69,8 @@ impl Line {
 
 /// A partner's statement as CSV: summary figures, then one row per referral, payment and
 /// referral received, each tagged with its section.
-pub fn statement(s: &Statement<'_>, currency: &Currency) -> Vec<u8> {
+pub fn statement(s: &Statement<'_>, schedule: &Schedule) -> Vec<u8> {
+    let currency = &schedule.currency;
     let money = |amount| currency.plain(amount);
     let mut lines = vec![
         Line::new("summary", "currency").value(currency.code),
@@ -77,13 +78,13 @@ pub fn statement(s: &Statement<'_>, currency: &Currency) -> Vec<u8> {
         Line::new("summary", "won").value(s.outcomes.won.to_string()),
         Line::new("summary", "lost").value(s.outcomes.lost.to_string()),
         Line::new("summary", "conversion")
-            .value(s.outcomes.conversion().map(percent).unwrap_or_default()),
+            .value(s.outcomes.conversion().map(conversion_text).unwrap_or_default()),
         Line::new("summary", "revenue").value(money(s.outcomes.revenue)),
         Line::new("summary", "commission_earned").value(money(s.earned)),
         Line::new("summary", "commission_paid").value(money(s.paid)),
         Line::new("summary", "earned_to_date").value(money(s.earned_to_date)),
         Line::new("summary", "paid_to_date").value(money(s.paid_to_date)),
-        Line::new("summary", "balance").value(money(s.balance())),
+        Line::new("summary", "balance").value(money(s.balance)),
     ];
     for status in Status::ALL {
         let count = s.submitted.iter().filter(|(_, at_end)| *at_end == status).count();
@@ -103,9 +104,12 @@ pub fn statement(s: &Statement<'_>, currency: &Currency) -> Vec<u8> {
             date: win.map(|w| day(w.at)).unwrap_or_default(),
             client: referral.client.clone(),
             status: Status::Won.as_str().to_string(),
-            engagement: win.and_then(|w| w.engagement.clone()).unwrap_or_default(),
+            engagement: win
+                .and_then(|w| w.engagement.as_deref())
+                .map_or("", |id| engagement_name(schedule, id))
+                .to_string(),
             fees: win.and_then(|w| w.fees).map(money).unwrap_or_default(),
-            rate: crate::commission::percent(earned.rate),
+            rate: percent(earned.rate),
             value: money(earned.amount),
             note: if win.is_some_and(|w| w.fees.is_none()) {
                 "fees not recorded yet".into()
@@ -169,7 +173,7 @@ pub fn scorecard(card: &Scorecard<'_>, currency: &Currency) -> Vec<u8> {
             row.reciprocity().to_string(),
             row.outcomes.won.to_string(),
             row.outcomes.lost.to_string(),
-            row.outcomes.conversion().map(percent).unwrap_or_default(),
+            row.outcomes.conversion().map(conversion_text).unwrap_or_default(),
             currency.plain(row.outcomes.revenue),
             row.acknowledged.to_string(),
             row.within_sla.to_string(),

@@ -64,11 +64,19 @@ fn the_calculator_agrees_with_the_schedule_in_every_tier() {
             let shown = calculate(&mut tab, count, fees);
             assert_eq!(shown, schedule.currency.plain(expected), "{url}: {count} × {fees}");
         }
-        // Typed the way people type, and typed wrong.
-        assert_eq!(calculate(&mut tab, 2, "25,000"), calculate(&mut tab, 2, "25000"));
-        assert_eq!(calculate(&mut tab, 2, "12.345"), "", "more decimals than cents");
-        let error = tab.eval(r#"document.querySelector(".calculator-error").textContent"#);
-        assert!(error.unwrap().as_str().unwrap().contains("Enter the fees"), "{url}");
+        // Typed the way people type: separators only between groups of three digits.
+        for (typed, plain) in
+            [("25,000", "25000"), ("1,250,000.50", "1250000.50"), ("25 000", "25000")]
+        {
+            let figure = calculate(&mut tab, 2, typed);
+            assert!(!figure.is_empty() && figure == calculate(&mut tab, 2, plain), "{typed}");
+        }
+        // And typed wrong: no figure, and a message saying what to type.
+        for typed in ["12.345", "1,2,3", "25,00", "1,0000", ",500", "1,000,", "2 5", "1,000 000"] {
+            assert_eq!(calculate(&mut tab, 2, typed), "", "{url}: {typed} was read as an amount");
+            let error = tab.eval(r#"document.querySelector(".calculator-error").textContent"#);
+            assert!(error.unwrap().as_str().unwrap().contains("Enter the fees"), "{typed}");
+        }
         assert_eq!(tab.problems(), Vec::<String>::new(), "{url} logged errors");
     }
 }

@@ -1,10 +1,7 @@
 //! Email templates and one-pagers as a partner uses them: details typed once on one template
 //! fill every other one, and what is copied or sent is the template's plain text with those
-//! values in place, exactly as portico computes it. Client details stay on their page.
+//! values in place of its placeholders, and nowhere else. Client details stay on their page.
 
-use std::collections::HashMap;
-
-use portico::markdown::placeholder;
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -33,6 +30,7 @@ const FOLLOW_UP_BODY: &str = "
 Hi {{client_first_name}},
 
 A quick nudge from {{your_name}} at [Your Firm] about [specific pain they mentioned].
+The [notes](https://e.example/?f={{your_firm}}) are filed under `{{your_firm}}`.
 
 Best,\\
 {{your_name}}
@@ -129,21 +127,19 @@ fn details_typed_once_fill_every_template_and_what_is_copied_or_sent() {
     // A field only the subject names.
     type_into(&mut tab, "topic", "the close");
 
-    let built = portal.output.join(page).join("index.html");
-    let values = HashMap::from([
-        ("your-firm".to_string(), "Harbor Street Legal".to_string()),
-        ("your-name".to_string(), "Dana Reyes".to_string()),
-        ("client-first-name".to_string(), "Sam".to_string()),
-        ("topic".to_string(), "the close".to_string()),
-    ]);
-    let body = placeholder::fill(&built_email_body(&built), &values);
-    let subject = placeholder::fill(FOLLOW_UP_SUBJECT, &values);
-    assert_eq!(subject, "Re: Sam and the close, from Dana Reyes");
+    // The template's plain text as written, and as copied and sent: only its placeholders
+    // filled in, not the same text in an address or in code.
+    let built = built_email_body(&portal.output.join(page).join("index.html"));
     assert_eq!(
-        body,
-        "Hi Sam,\n\nA quick nudge from Dana Reyes at Harbor Street Legal about \
-         [specific pain they mentioned].\n\nBest,\nDana Reyes"
+        built,
+        "Hi {{client_first_name}},\n\nA quick nudge from {{your_name}} at [Your Firm] about \
+         [specific pain they mentioned].\nThe notes (https://e.example/?f={{your_firm}}) are \
+         filed under {{your_firm}}.\n\nBest,\n{{your_name}}"
     );
+    let subject = "Re: Sam and the close, from Dana Reyes";
+    let body = "Hi Sam,\n\nA quick nudge from Dana Reyes at Harbor Street Legal about \
+                [specific pain they mentioned].\nThe notes (https://e.example/?f={{your_firm}}) \
+                are filed under {{your_firm}}.\n\nBest,\nDana Reyes";
 
     tab.click_copy_email();
     assert_eq!(tab.wait_for_copy_status(), "Copied to clipboard");
@@ -159,7 +155,7 @@ fn details_typed_once_fill_every_template_and_what_is_copied_or_sent() {
 
     let mailto = tab.eval("document.querySelector('[data-mailto]').getAttribute('href')");
     let expected =
-        format!("mailto:?subject={}&body={}", mailto_encoded(&subject), mailto_encoded(&body));
+        format!("mailto:?subject={}&body={}", mailto_encoded(subject), mailto_encoded(body));
     assert_eq!(mailto, Ok(json!(expected)));
     assert_eq!(tab.problems(), Vec::<String>::new());
 
@@ -193,12 +189,16 @@ fn prints_the_firm_on_a_one_pager_then_forgets(tab: &mut Tab<'_>, portal: &Porta
     assert_eq!(tab.problems(), Vec::<String>::new());
 }
 
+/// The example portal built and served, and a browser to read it in; `None` without Chromium.
+fn serve_example() -> Option<(Portal, Browser)> {
+    let chromium = chromium_or_skip()?;
+    Some((Portal::build(std::path::Path::new(ROOT)), Browser::launch(&chromium)))
+}
+
 #[test]
 fn the_example_one_pager_prints_on_one_page_with_the_firm_at_its_foot() {
     use base64::Engine;
-    let Some(chromium) = chromium_or_skip() else { return };
-    let portal = Portal::build(std::path::Path::new(ROOT));
-    let mut browser = Browser::launch(&chromium);
+    let Some((portal, mut browser)) = serve_example() else { return };
     let mut tab = browser.open_tab();
     let url = portal.url("referral-network/one-pagers/alder-finch-at-a-glance/");
     assert_eq!(tab.load(&url), 200);

@@ -1,7 +1,8 @@
 //! Training pages in the browser: a video's player is put in the page only when the partner
-//! presses play, and nothing is requested from another site before that; a task list is a
-//! checklist whose ticks and "n of m done" survive a reload. No video host is reached: the
-//! browser resolves no names, and the test reads the page, not the player.
+//! presses play, and nothing is requested from another site before that; each task list is a
+//! checklist whose ticks and "n of m done" survive a reload, and an item its author ticked
+//! stays done without being counted. No video host is reached: the browser resolves no names,
+//! and the test reads the page, not the player.
 
 use serde_json::{Value, json};
 
@@ -108,6 +109,21 @@ fn a_video_player_is_loaded_only_after_a_click() {
     assert_eq!(tab.eval("document.querySelectorAll('iframe').length"), Ok(json!(1)));
 }
 
+/// The "n of m done" of each checklist on the page, in order, once the script has shown them.
+fn counts(tab: &mut Tab<'_>) -> Value {
+    wait_for(
+        tab,
+        "(() => { const shown = [...document.querySelectorAll('.checklist-progress [role=status]')]
+            .map(s => s.textContent); return shown.length ? shown : null; })()",
+    )
+}
+
+/// Whether each task's box is ticked, in order.
+fn ticks(tab: &mut Tab<'_>) -> Value {
+    tab.eval("[...document.querySelectorAll('input[data-task]')].map(b => b.checked)")
+        .expect("read the ticks")
+}
+
 #[test]
 fn a_checklist_counts_and_keeps_its_ticks_per_page() {
     let Some((portal, mut browser)) = serve_session() else { return };
@@ -115,23 +131,64 @@ fn a_checklist_counts_and_keeps_its_ticks_per_page() {
     let url = portal.url("active/session/");
     assert_eq!(tab.load(&url), 200);
 
-    let progress = "document.querySelector('.checklist-progress [role=status]')";
-    let count = |tab: &mut Tab<'_>| -> Value {
-        wait_for(tab, &format!("{progress} && {progress}.textContent"))
-    };
-    assert_eq!(count(&mut tab), json!("1 of 3 done"));
+    assert_eq!(counts(&mut tab), json!(["0 of 2 done"]));
     let enabled =
-        tab.eval("[...document.querySelectorAll('input[data-task]')].every(b => !b.disabled)");
-    assert_eq!(enabled, Ok(json!(true)));
+        tab.eval("[...document.querySelectorAll('input[data-task]')].map(b => !b.disabled)");
+    assert_eq!(enabled, Ok(json!([true, false, true])), "the author's tick is not the partner's");
     click(&mut tab, "input[data-task='note-the-trigger']");
-    assert_eq!(count(&mut tab), json!("2 of 3 done"));
+    assert_eq!(counts(&mut tab), json!(["1 of 2 done"]));
 
     assert_eq!(tab.load(&url), 200);
-    assert_eq!(count(&mut tab), json!("2 of 3 done"));
-    let ticked = tab.eval("[...document.querySelectorAll('input[data-task]')].map(b => b.checked)");
-    assert_eq!(ticked, Ok(json!([true, true, false])));
+    assert_eq!(counts(&mut tab), json!(["1 of 2 done"]));
+    assert_eq!(ticks(&mut tab), json!([true, true, false]));
 
     click(&mut tab, ".checklist-progress button");
-    assert_eq!(count(&mut tab), json!("1 of 3 done"));
+    assert_eq!(counts(&mut tab), json!(["0 of 2 done"]));
+    assert_eq!(ticks(&mut tab), json!([false, true, false]), "the author's tick stays");
+    assert_eq!(tab.eval("localStorage.length"), Ok(json!(0)));
+    assert_eq!(tab.problems(), Vec::<String>::new());
+}
+
+const TWO_CHECKLISTS: &str = "---
+title: Onboarding
+---
+
+## Before the call
+
+- [ ] Read the brief
+  - [ ] Note questions
+- [ ] Book a room
+
+## After the call
+
+Then:
+
+1. [ ] Send the notes
+2. [x] Add the partner to the directory
+";
+
+#[test]
+fn each_checklist_on_a_page_has_its_own_progress_above_it() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let site = one_tier_site(&[("content/onboarding.md", TWO_CHECKLISTS)]);
+    let portal = Portal::build(site.path());
+    let mut browser = Browser::launch(&chromium);
+    let mut tab = browser.open_tab();
+    assert_eq!(tab.load(&portal.url("active/onboarding/")), 200);
+
+    assert_eq!(counts(&mut tab), json!(["0 of 3 done", "0 of 1 done"]));
+    let placed = tab.eval(
+        "[...document.querySelectorAll('.checklist-progress')].map(p => [
+            p.previousElementSibling.textContent, p.nextElementSibling.tagName,
+            p.nextElementSibling.querySelectorAll('input[data-task]').length])",
+    );
+    assert_eq!(placed, Ok(json!([["Before the call", "UL", 3], ["Then:", "OL", 2]])));
+
+    click(&mut tab, "input[data-task='note-questions']");
+    click(&mut tab, "input[data-task='send-the-notes']");
+    assert_eq!(counts(&mut tab), json!(["1 of 3 done", "1 of 1 done"]));
+    click(&mut tab, ".checklist-progress:has(+ ol) button");
+    assert_eq!(counts(&mut tab), json!(["1 of 3 done", "0 of 1 done"]));
+    assert_eq!(ticks(&mut tab), json!([false, true, false, false, true]));
     assert_eq!(tab.problems(), Vec::<String>::new());
 }

@@ -299,10 +299,10 @@ async fn record(
                 return Err(invalid("--client is empty; name the client organisation".into()));
             }
             let sent_at = at.as_deref().map(date).transpose()?.unwrap_or(now);
-            let said = format!("referred {client_org} to {partner} on {}", day(sent_at));
-            let outbound = Outbound { partner_id: partner, client_org, sent_at, status };
-            store.record_outbound(outbound, author(by)).await?;
-            Ok(said)
+            let outbound = Outbound { partner_id: partner.clone(), client_org, sent_at, status };
+            let id = store.record_outbound(outbound, author(by)).await?;
+            // The record and the partner by id only: the client is referral content.
+            Ok(format!("recorded outbound referral {id} to `{partner}`"))
         }
     }
 }

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use portico::intake::IntakeError;
-use portico::statements::activity::Activity;
+use portico::program::Program;
+use portico::statements::activity::{self, Sources};
+use portico::statements::folder::Private;
 use portico::statements::period::Period;
-use portico::statements::{StatementOptions, folder, ledger};
+use portico::statements::{StatementError, StatementOptions};
 use tracing::{error, info, warn};
 
 use crate::{count, strip_label};
@@ -21,11 +22,12 @@ pub struct StatementsArgs {
     #[arg(long, value_parser = Period::parse)]
     period: Period,
     /// The referral database `portico intake` writes
-    /// [default: <root>/referrals.db, which may be missing when --ledger is given].
+    /// [default: <root>/referrals.db, unless --ledger is given].
     #[arg(long)]
     db: Option<PathBuf>,
     /// A CSV ledger of referrals, payments and outbound referrals, for firms without the
-    /// intake service (see the README for its columns).
+    /// intake service (see the README for its columns). With it, the database is read only
+    /// when --db names it.
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
     /// The private folder to write into, never inside the published site
@@ -38,49 +40,21 @@ pub struct StatementsArgs {
 }
 
 pub fn run(args: StatementsArgs) -> ExitCode {
-    crate::referrals::on_runtime(statements(args))
+    crate::referrals::on_runtime(async move {
+        let program = portico::intake::load_program(&args.root)?;
+        Ok(statements(&program, args).await.map_or_else(report, |()| ExitCode::SUCCESS))
+    })
 }
 
-async fn statements(args: StatementsArgs) -> Result<ExitCode, IntakeError> {
-    let program = portico::intake::load_program(&args.root)?;
-    let options = StatementOptions {
-        out: args.out.unwrap_or_else(|| args.root.join("statements")),
-        root: args.root,
-        period: args.period,
-        partners: args.partners,
-        as_of: jiff::Timestamp::now(),
-    };
-    // Refused before anything is read, so a wrong --out costs nothing.
-    folder::refuse_published(&options.root, &options.out)
-        .map_err(|e| IntakeError::Config(e.to_string()))?;
-    let mut activity = Activity::default();
-    let db = args.db.clone().unwrap_or_else(|| options.root.join("referrals.db"));
-    if args.db.is_some() || args.ledger.is_none() || db.exists() {
-        if !db.exists() {
-            return Err(IntakeError::Config(format!(
-                "no referral database at `{}`; pass --db with the file `portico intake` \
-                 writes, or --ledger with a CSV ledger",
-                db.display()
-            )));
-        }
-        let store = portico::intake::open_store(&program, &db)
-            .map_err(|e| IntakeError::Config(format!("cannot open `{}`: {e}", db.display())))?;
-        activity = Activity::from_store(&store).await?;
-    }
-    if let Some(path) = &args.ledger {
-        match ledger::read(path, &program) {
-            Ok(from_ledger) => activity.extend(from_ledger),
-            Err(problems) => {
-                for problem in &problems {
-                    error!("{}", strip_label(problem));
-                }
-                error!("the ledger has {}; nothing was written", count(problems.len(), "problem"));
-                return Ok(ExitCode::FAILURE);
-            }
-        }
-    }
-    let written = portico::statements::write(&program, &activity, &options)
-        .map_err(|e| IntakeError::Config(e.to_string()))?;
+async fn statements(program: &Program, args: StatementsArgs) -> Result<(), StatementError> {
+    let out = args.out.unwrap_or_else(|| args.root.join("statements"));
+    // Checked before anything is read, so a wrong --out costs nothing.
+    let out = Private::new(&args.root, &out)?;
+    let as_of = jiff::Timestamp::now();
+    let sources = Sources::new(&args.root, args.db, args.ledger);
+    let activity = activity::read(program, &sources, as_of).await?;
+    let options = StatementOptions { out, period: args.period, partners: args.partners, as_of };
+    let written = portico::statements::write(program, &activity, &options)?;
     for warning in &written.warnings {
         warn!("{warning}");
     }
@@ -90,5 +64,16 @@ async fn statements(args: StatementsArgs) -> Result<ExitCode, IntakeError> {
         options.period,
         written.folder.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Reports why no statement was written: every bad ledger row first, then the reason.
+fn report(problem: StatementError) -> ExitCode {
+    if let StatementError::Ledger(problems) = &problem {
+        for problem in problems {
+            error!("{}", strip_label(problem));
+        }
+    }
+    error!("{problem}");
+    ExitCode::FAILURE
 }

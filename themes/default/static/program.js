@@ -15,15 +15,19 @@
   }
 
   // An amount typed by a person, in the smallest unit: "25,000.5" -> 2500050n (2 decimals).
-  // Returns null for anything that is not a plain non-negative amount.
+  // Returns null for anything that is not a plain non-negative amount. Commas (or spaces, as
+  // some people group digits) are taken only as thousands separators, one kind throughout,
+  // between groups of three digits: "25,000" and "1,250,000.50" are amounts; "1,2,3" and
+  // "25,00" are mistakes to point out, not 123 and 2500.
+  var WHOLE = /^(?:\d+|\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)$/;
+
   function parseAmount(text, decimals) {
-    var cleaned = String(text).trim().replace(/[,\s]/g, "");
-    var match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
-    if (!match) { return null; }
-    var fractionDigits = match[2] || "";
+    var parts = /^([\d, ]+)(?:\.(\d*))?$/.exec(String(text).trim());
+    if (!parts || !WHOLE.test(parts[1])) { return null; }
+    var fractionDigits = parts[2] || "";
     if (fractionDigits.length > decimals) { return null; }
     while (fractionDigits.length < decimals) { fractionDigits += "0"; }
-    return BigInt(match[1] + fractionDigits);
+    return BigInt(parts[1].replace(/[, ]/g, "") + fractionDigits);
   }
 
   function format(minor, decimals, symbol) {

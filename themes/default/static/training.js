@@ -37,7 +37,14 @@
 
   // ---- Checklists ----
 
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-task]"));
+  // Each task list on a page is a checklist of its own, its progress shown above it; the ticks
+  // of every checklist on the page are kept together, under the page's address.
+  //
+  // An item the author ticked (`- [x]`) was done beforehand, not by the partner: it stays
+  // ticked and cannot be unticked, as the page reads without this file, and it is neither
+  // counted nor kept. The progress counts only what the partner can tick.
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-task]"))
+    .filter(function (box) { return !box.defaultChecked; });
   if (!boxes.length) { return; }
   var STORE = "portico.checklist." + window.location.pathname;
 
@@ -50,52 +57,84 @@
 
   function save() {
     var ticked = {};
-    boxes.forEach(function (box) { ticked[box.getAttribute("data-task")] = box.checked; });
-    try { window.localStorage.setItem(STORE, JSON.stringify(ticked)); } catch (e) { /* not kept */ }
+    var any = false;
+    boxes.forEach(function (box) {
+      ticked[box.getAttribute("data-task")] = box.checked;
+      any = any || box.checked;
+    });
+    try {
+      if (any) {
+        window.localStorage.setItem(STORE, JSON.stringify(ticked));
+      } else {
+        window.localStorage.removeItem(STORE);
+      }
+    } catch (e) { /* not kept */ }
   }
 
-  // The outermost list holding the first task: the progress goes above it.
-  function firstList() {
-    var list = boxes[0].closest("ul, ol");
+  // The outermost list holding a box: its checklist, nested lists and all.
+  function outermostList(box) {
+    var list = box.closest("ul, ol");
     while (list && list.parentElement && list.parentElement.closest("ul, ol")) {
       list = list.parentElement.closest("ul, ol");
     }
     return list;
   }
 
-  var progress = document.createElement("div");
-  progress.className = "checklist-progress";
-  var meter = document.createElement("progress");
-  meter.max = boxes.length;
-  meter.setAttribute("aria-hidden", "true");
-  var count = document.createElement("span");
-  count.setAttribute("role", "status");
-  count.setAttribute("aria-live", "polite");
-  var clear = document.createElement("button");
-  clear.type = "button";
-  clear.className = "button button-small";
-  clear.textContent = "Clear ticks";
-  [meter, count, clear].forEach(function (part) { progress.appendChild(part); });
+  // The checklists of the page, in order: each list and the boxes a partner may tick in it.
+  function checklists() {
+    var found = [];
+    boxes.forEach(function (box) {
+      var list = outermostList(box);
+      if (!list) { return; }
+      var last = found[found.length - 1];
+      if (last && last.list === list) {
+        last.boxes.push(box);
+      } else {
+        found.push({ list: list, boxes: [box] });
+      }
+    });
+    return found;
+  }
 
-  function show() {
-    var done = boxes.filter(function (box) { return box.checked; }).length;
-    meter.value = done;
-    count.textContent = done + " of " + boxes.length + " done";
+  // The progress above one checklist: a meter, "n of m done" and a button to clear its ticks.
+  function startChecklist(checklist) {
+    var progress = document.createElement("div");
+    progress.className = "checklist-progress";
+    var meter = document.createElement("progress");
+    meter.max = checklist.boxes.length;
+    meter.setAttribute("aria-hidden", "true");
+    var count = document.createElement("span");
+    count.setAttribute("role", "status");
+    count.setAttribute("aria-live", "polite");
+    var clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "button button-small";
+    clear.textContent = "Clear ticks";
+    [meter, count, clear].forEach(function (part) { progress.appendChild(part); });
+
+    function show() {
+      var done = checklist.boxes.filter(function (box) { return box.checked; }).length;
+      meter.value = done;
+      count.textContent = done + " of " + checklist.boxes.length + " done";
+    }
+
+    checklist.boxes.forEach(function (box) {
+      box.disabled = false;
+      box.addEventListener("change", function () { save(); show(); });
+    });
+    clear.addEventListener("click", function () {
+      checklist.boxes.forEach(function (box) { box.checked = false; });
+      save();
+      show();
+    });
+    checklist.list.parentNode.insertBefore(progress, checklist.list);
+    show();
   }
 
   var saved = load();
   boxes.forEach(function (box) {
     var name = box.getAttribute("data-task");
     if (typeof saved[name] === "boolean") { box.checked = saved[name]; }
-    box.disabled = false;
-    box.addEventListener("change", function () { save(); show(); });
   });
-  clear.addEventListener("click", function () {
-    boxes.forEach(function (box) { box.checked = box.defaultChecked; });
-    try { window.localStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
-    show();
-  });
-  var list = firstList();
-  if (list) { list.parentNode.insertBefore(progress, list); }
-  show();
+  checklists().forEach(startChecklist);
 })();
