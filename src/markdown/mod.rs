@@ -132,8 +132,14 @@ pub fn options() -> Options {
 /// its author expects, and emails and one-pagers have their placeholders marked.
 pub fn render(body: &str, resolver: &dyn Resolve, kind: Kind) -> Rendered {
     let body = body.replace(MARK, "\u{fffd}");
-    let events: Vec<(Event<'_>, Range<usize>)> =
-        Parser::new_ext(&body, options()).into_offset_iter().collect();
+    // Task items are named after their text, which follows their marker: a first pass reads
+    // those names, only for a body that can hold one. The events are never all held at once
+    // (the longest page of a large site makes hundreds of thousands).
+    let texts = match body.contains("[ ]") || body.contains("[x]") || body.contains("[X]") {
+        true => tasks::item_texts(Parser::new_ext(&body, options())),
+        false => Default::default(),
+    };
+    let events = Parser::new_ext(&body, options()).into_offset_iter();
     let mut renderer = Renderer {
         resolver,
         out: Vec::new(),
@@ -142,7 +148,7 @@ pub fn render(body: &str, resolver: &dyn Resolve, kind: Kind) -> Rendered {
         keep_line_breaks: kind.keeps_line_breaks(),
         ids: HashSet::new(),
         suffixes: HashMap::new(),
-        checkboxes: tasks::Checkboxes::new(tasks::item_texts(&events)),
+        checkboxes: tasks::Checkboxes::new(texts),
     };
     renderer.run(events);
     let out =
@@ -170,8 +176,8 @@ struct Renderer<'r, 'a> {
 }
 
 impl<'a> Renderer<'_, 'a> {
-    fn run(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
-        let mut events = events.into_iter().peekable();
+    fn run(&mut self, events: impl Iterator<Item = (Event<'a>, Range<usize>)>) {
+        let mut events = events.peekable();
         let mut in_first_paragraph = None;
         while let Some((event, range)) = events.next() {
             match event {
@@ -260,7 +266,7 @@ impl<'a> Renderer<'_, 'a> {
 
     fn run_inline(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
         let summary = std::mem::take(&mut self.rendered.summary);
-        self.run(events);
+        self.run(events.into_iter());
         self.rendered.summary = summary;
     }
 

@@ -5,7 +5,6 @@
 //! reorder items, a box is named after its item's text (`data-task`), not its position.
 
 use std::collections::{HashSet, VecDeque};
-use std::ops::Range;
 
 use pulldown_cmark::{Event, Tag, TagEnd};
 
@@ -13,21 +12,28 @@ use super::escape;
 
 /// The text of each task item in `events`, in order: what follows its marker up to the end of
 /// the item or the start of a list nested in it.
-pub fn item_texts(events: &[(Event<'_>, Range<usize>)]) -> VecDeque<String> {
+pub fn item_texts<'a>(events: impl IntoIterator<Item = Event<'a>>) -> VecDeque<String> {
     let mut texts = VecDeque::new();
-    for (at, (event, _)) in events.iter().enumerate() {
-        if !matches!(event, Event::TaskListMarker(_)) {
-            continue;
-        }
-        let mut text = String::new();
-        for (event, _) in &events[at + 1..] {
-            match event {
-                Event::Text(t) | Event::Code(t) => text.push_str(t),
-                Event::SoftBreak | Event::HardBreak => text.push(' '),
-                Event::End(TagEnd::Item) | Event::Start(Tag::List(_)) => break,
-                _ => {}
+    // The text of the item being read, from its marker on.
+    let mut current: Option<String> = None;
+    for event in events {
+        let Some(text) = current.as_mut() else {
+            if matches!(event, Event::TaskListMarker(_)) {
+                current = Some(String::new());
             }
+            continue;
+        };
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Item) | Event::Start(Tag::List(_)) => {
+                texts.push_back(text.split_whitespace().collect::<Vec<_>>().join(" "));
+                current = None;
+            }
+            _ => {}
         }
+    }
+    if let Some(text) = current {
         texts.push_back(text.split_whitespace().collect::<Vec<_>>().join(" "));
     }
     texts
@@ -89,8 +95,7 @@ mod tests {
     fn names_boxes_after_their_items_and_keeps_them_unique() {
         let body =
             "- [ ] Call **the** client\n- [x] Call the client\n  - [ ] nested `step`\n- [ ]\n";
-        let events: Vec<_> = Parser::new_ext(body, options()).into_offset_iter().collect();
-        let texts = item_texts(&events);
+        let texts = item_texts(Parser::new_ext(body, options()));
         assert_eq!(texts, ["Call the client", "Call the client", "nested step", ""]);
         let mut boxes = Checkboxes::new(texts);
         assert_eq!(
