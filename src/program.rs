@@ -290,12 +290,13 @@ impl Validator<'_> {
         };
         let intake = self.intake(&raw.program.intake, &raw.program.contact);
         let commission = self.commission(raw.program.commission.as_ref());
-        let tiers = self.tiers(raw.tiers);
+        let mut tiers = self.tiers(raw.tiers);
         let partners = self.partners(raw.partners, &tiers);
         let directory_tiers = match &raw.program.directory {
             Some(directory) => self.tier_list(&directory.tiers, &tiers),
             None => Vec::new(),
         };
+        tiers.show_directory_to(&directory_tiers);
         let compare_all_tiers = self.compare_tiers(raw.program.compare_tiers.as_ref());
         if !self.problems.is_empty() {
             return Err(self.problems);
@@ -593,6 +594,7 @@ impl Validator<'_> {
                 commission_starts_at: self.starts_at(tier.commission_starts_at.as_ref()),
                 support: tier.support,
                 move_up: tier.move_up,
+                sees_directory: false,
                 base_url,
             });
         }

@@ -24,6 +24,8 @@ pub struct Tier {
     pub support: Option<String>,
     /// What a partner of the tier needs to move up to the next one.
     pub move_up: Option<String>,
+    /// Whether the program's `directory.tiers` lists the tier.
+    pub sees_directory: bool,
     #[serde(skip)]
     pub base_url: Option<BaseUrl>,
 }
@@ -35,6 +37,13 @@ pub struct Tiers(Vec<Tier>);
 impl Tiers {
     pub fn new(tiers: Vec<Tier>) -> Self {
         Tiers(tiers)
+    }
+
+    /// Marks the tiers that see the partner directory.
+    pub fn show_directory_to(&mut self, ids: &[String]) {
+        for tier in &mut self.0 {
+            tier.sees_directory = ids.contains(&tier.id);
+        }
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Tier> {
@@ -108,6 +117,7 @@ mod tests {
             commission_starts_at: 1,
             support: None,
             move_up: None,
+            sees_directory: false,
             base_url: None,
         }
     }

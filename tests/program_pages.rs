@@ -237,3 +237,31 @@ fn durations_read_as_people_say_them() {
     assert!(silver.contains("within 1 hour,"), "{silver}");
     assert!(silver.contains("protects you for 36 hours"), "{silver}");
 }
+
+#[test]
+fn content_links_to_program_pages_as_to_any_page() {
+    let guide = "---\ntitle: Guide\ntier: silver\n---\nSee [the calculator](/program-terms/#calculator) \
+                 and [who to refer to](../partner-directory/).\n";
+    let site = Site::with_partners(PROGRAM)
+        .file("content/_index.md", "---\ntitle: Home\n---\n")
+        .file("content/guides/_index.md", "---\ntitle: Guides\n---\n")
+        .file("content/guides/guide.md", guide);
+    site.build_ok();
+    for tier in ["gold", "silver"] {
+        let page = site.read_output(&format!("{tier}/guides/guide/index.html"));
+        assert!(page.contains(&format!("href=\"/{tier}/program-terms/#calculator\"")), "{page}");
+        assert!(page.contains(&format!("href=\"/{tier}/partner-directory/\"")), "{page}");
+    }
+}
+
+#[test]
+fn a_link_to_the_directory_from_a_page_a_tier_without_it_sees_is_a_tier_crossing_link() {
+    let site =
+        Site::with_partners(PROGRAM).file("content/_index.md", "---\ntitle: Home\n---\n").file(
+            "content/refer.md",
+            "---\ntitle: Refer\n---\nAsk [a partner](/partner-directory/).\n",
+        );
+    let shown = common::list(&site.build_err());
+    assert!(shown.contains("content/refer.md:4:5"), "{shown}");
+    assert!(shown.contains("bronze"), "the tier that cannot see it: {shown}");
+}

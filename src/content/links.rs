@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 
 use super::Site;
-use crate::markdown::{Node, Resolve, Target};
+use crate::markdown::{Node, ProgramPage, Resolve, Target};
 use crate::site_url::percent_decode;
 
 /// Lookup tables built once per load and shared by every page's resolver.
@@ -50,6 +50,11 @@ impl Index {
             if page.is_bundle() {
                 index.folders.insert(folder, node);
             }
+        }
+        // Their paths are reserved, so no content takes them.
+        for page in ProgramPage::ALL {
+            index.folders.insert(PathBuf::from(page.folder()), Node::Program(page));
+            index.paths.insert(page.path().to_string(), Node::Program(page));
         }
         index
     }

@@ -573,6 +573,7 @@ impl Site {
         match node {
             Node::Page(i) => &self.pages[i].path,
             Node::Section(i) => &self.sections[i].path,
+            Node::Program(page) => page.path(),
         }
     }
 }

@@ -251,6 +251,7 @@ fn attach_assets(site: &mut super::Site, assets: Vec<PathBuf>, content_dir: &Pat
         match owner {
             Node::Page(p) => site.pages[p].assets.push(asset),
             Node::Section(s) => site.sections[s].assets.push(asset),
+            Node::Program(_) => {}
         }
     }
 }

@@ -29,11 +29,42 @@ pub struct Target {
     pub suffix: String,
 }
 
-/// A page or a section of the site, by index into the site model.
+/// A page or a section of the site, by index into the site model, or a page the build makes
+/// from `partners.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Node {
     Page(usize),
     Section(usize),
+    Program(ProgramPage),
+}
+
+/// The pages made from `partners.yaml`, which content may link to like any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProgramPage {
+    /// `program-terms/`, in every tier.
+    Terms,
+    /// `partner-directory/`, in the tiers the program lists.
+    Directory,
+}
+
+impl ProgramPage {
+    pub const ALL: [ProgramPage; 2] = [ProgramPage::Terms, ProgramPage::Directory];
+
+    /// Its folder, as the first segment of its site path.
+    pub const fn folder(self) -> &'static str {
+        match self {
+            ProgramPage::Terms => "program-terms",
+            ProgramPage::Directory => "partner-directory",
+        }
+    }
+
+    /// Its site path: `program-terms/`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            ProgramPage::Terms => "program-terms/",
+            ProgramPage::Directory => "partner-directory/",
+        }
+    }
 }
 
 /// A hole in the rendered HTML that each tier fills: a link's start or end, an image, or a

@@ -234,13 +234,15 @@ impl<'a> Renderer<'a> {
                     .then(|| view.base.link(&format!("{}/", crate::content::SEARCH))),
                 feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
                 terms_url: view.base.link(&format!("{}/", program_pages::TERMS)),
-                directory_url: program_pages::shows_directory(program, view.tier)
+                directory_url: view
+                    .tier
+                    .sees_directory
                     .then(|| view.base.link(&format!("{}/", program_pages::DIRECTORY))),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
         );
         let mut nav = view.nav();
-        for (path, title) in program_pages::pages(program, view.tier) {
+        for (path, title) in program_pages::pages(view.tier) {
             nav.push(NavItem { title: title.to_string(), url: view.base.link(&path), path });
         }
         shared.put("nav", &nav);

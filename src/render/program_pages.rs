@@ -12,14 +12,15 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::{RenderError, Renderer};
+use crate::markdown::ProgramPage;
 use crate::output::OutputFile;
 use crate::program::{Partner, Program};
 use crate::tier::Tier;
 
 /// The folder of every tier's program terms page.
-pub const TERMS: &str = "program-terms";
+pub const TERMS: &str = ProgramPage::Terms.folder();
 /// The folder of the partner directory, in the tiers that see it.
-pub const DIRECTORY: &str = "partner-directory";
+pub const DIRECTORY: &str = ProgramPage::Directory.folder();
 
 /// The fees per referral the commission examples and the calculator start from.
 const EXAMPLE_FEES: u32 = 25_000;
@@ -81,17 +82,12 @@ struct DirectoryEntry<'a> {
 }
 
 /// The site paths (`program-terms/`) and titles of the pages `tier` gets.
-pub fn pages(program: &Program, tier: &Tier) -> Vec<(String, &'static str)> {
+pub fn pages(tier: &Tier) -> Vec<(String, &'static str)> {
     let mut pages = vec![(format!("{TERMS}/"), "Tiers & commission")];
-    if shows_directory(program, tier) {
+    if tier.sees_directory {
         pages.push((format!("{DIRECTORY}/"), "Partner directory"));
     }
     pages
-}
-
-/// Whether `tier` sees the partner directory.
-pub fn shows_directory(program: &Program, tier: &Tier) -> bool {
-    program.directory_tiers.contains(&tier.id)
 }
 
 impl Renderer<'_> {
@@ -103,7 +99,7 @@ impl Renderer<'_> {
         inputs.put("current", &format!("{TERMS}/"));
         let mut files =
             vec![self.plain(&format!("{TERMS}/index.html"), "program-terms.html", inputs)?];
-        if shows_directory(program, tier) {
+        if tier.sees_directory {
             let mut inputs = self.inputs();
             inputs.put("directory", &directory(&program.partners));
             inputs.put("current", &format!("{DIRECTORY}/"));

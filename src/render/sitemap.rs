@@ -43,7 +43,7 @@ impl Renderer<'_> {
             loc: view.base.absolute(&view.site.sections[s].path),
             lastmod: newest[s].map(w3c_date),
         });
-        let generated = super::program_pages::pages(self.program, view.tier)
+        let generated = super::program_pages::pages(view.tier)
             .into_iter()
             .map(|(path, _)| SitemapEntry { loc: view.base.absolute(&path), lastmod: None });
         let mut entries: Vec<SitemapEntry> = sections.chain(pages).chain(generated).collect();

@@ -7,7 +7,7 @@ use super::context::{
     section_description,
 };
 use crate::content::Site;
-use crate::markdown::{Fill, Node, Target};
+use crate::markdown::{Fill, Node, ProgramPage, Target};
 use crate::output::{Contents, OutputFile};
 use crate::site_url::BaseUrl;
 use crate::tier::Tier;
@@ -66,6 +66,8 @@ impl<'a> TierView<'a> {
         match node {
             Node::Page(i) => self.page_visible[i],
             Node::Section(i) => self.section_visible[i],
+            Node::Program(ProgramPage::Terms) => true,
+            Node::Program(ProgramPage::Directory) => self.tier.sees_directory,
         }
     }
 
