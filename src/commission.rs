@@ -62,8 +62,6 @@ pub struct Band {
     pub max_referrals: Option<u32>,
     /// A fraction: 0.15 for 15 %.
     pub rate: Decimal,
-    /// The rate as the program wrote it, such as `15%`.
-    pub rate_text: String,
 }
 
 impl Band {
@@ -263,7 +261,6 @@ mod tests {
             min_referrals: min,
             max_referrals: max,
             rate: parse_rate(rate).unwrap(),
-            rate_text: rate.to_string(),
         };
         Schedule {
             currency: usd(),

@@ -15,8 +15,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use crate::render::TierOutput;
-
 /// The file that marks a folder as portico's output and lists the files portico wrote.
 pub const MARKER: &str = ".portico-output";
 /// The file a build holds locked while it writes.
@@ -141,21 +139,6 @@ fn absolute(path: &Path) -> Result<PathBuf, OutputError> {
     let mut resolved = existing.canonicalize().map_err(io_error(existing))?;
     resolved.extend(rest.iter().rev());
     Ok(resolved)
-}
-
-/// Writes the tiers' files under `output/<tier>/`, then removes the files an earlier build
-/// wrote that this one no longer produces. Files portico never wrote are left in place and
-/// reported.
-pub fn write(
-    output: &Path,
-    tiers: &[TierOutput],
-    scope: Scope,
-) -> Result<WriteReport, OutputError> {
-    let mut staging = Staging::begin(output, scope)?;
-    for tier in tiers {
-        staging.stage(&tier.tier, &tier.files)?;
-    }
-    staging.commit()
 }
 
 /// A write in two steps, so a build can hand over one tier at a time and keep only that tier

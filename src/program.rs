@@ -28,8 +28,6 @@ pub struct Program {
     pub response_sla_hours: u32,
     pub intake: IntakeSettings,
     pub commission: Schedule,
-    /// Which tiers see the partner directory (empty: none).
-    pub directory_tiers: Vec<String>,
     /// Whether a tier's comparison page shows the tiers above it.
     pub compare_all_tiers: bool,
     pub theme: String,
@@ -309,7 +307,6 @@ impl Validator<'_> {
             response_sla_hours,
             intake,
             commission,
-            directory_tiers,
             compare_all_tiers,
             theme: raw.program.theme.unwrap_or_else(|| "default".to_string()),
             search: raw.program.search.unwrap_or(true),
@@ -565,12 +562,7 @@ impl Validator<'_> {
             return None;
         }
         let rate = self.rate(&band.rate);
-        Some(Band {
-            min_referrals,
-            max_referrals,
-            rate,
-            rate_text: band.rate.value.trim().to_string(),
-        })
+        Some(Band { min_referrals, max_referrals, rate })
     }
 
     fn tiers(&mut self, raw: Vec<RawTier>) -> Tiers {

@@ -52,7 +52,7 @@ fn form_post_reaches_the_database_and_its_tracking_page() {
     let answer = server.post_form(&form_body(&[]));
     assert_eq!(answer.status, 303, "{answer:?}");
     let location = answer.header("location").unwrap();
-    let tracking = common::intake::decode(location.split("tracking=").nth(1).unwrap());
+    let tracking = portico::site_url::percent_decode(location.split("tracking=").nth(1).unwrap());
     let path = tracking.strip_prefix("https://intake.example.com").unwrap();
 
     let list = setup.cli(&["list"]);

@@ -81,11 +81,14 @@ pub(super) struct Resolver<'a> {
     index: &'a Index,
     /// The folder relative links start from.
     folder: PathBuf,
+    external_links: bool,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(index: &'a Index, file: &Path) -> Resolver<'a> {
-        Resolver { index, folder: file.parent().unwrap_or(Path::new("")).to_path_buf() }
+    /// `external_links`: whether the body keeps its links to other sites.
+    pub fn new(index: &'a Index, file: &Path, external_links: bool) -> Resolver<'a> {
+        let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        Resolver { index, folder, external_links }
     }
 }
 
@@ -106,6 +109,10 @@ impl Resolve for Resolver<'_> {
             normalize(&self.folder.join(&path)).and_then(|p| self.content_path(&p))
         };
         Some(found.map(|(node, suffix)| Target { node, suffix: suffix + &fragment }).ok_or(()))
+    }
+
+    fn keeps_external_links(&self) -> bool {
+        self.external_links
     }
 }
 

@@ -385,13 +385,6 @@ fn title_case(name: &str) -> String {
 /// for mistaken `video` blocks.
 fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> Vec<Diagnostic> {
     let content_dir = options.content_dir;
-    let render = |body: &str, resolver: &links::Resolver, kind: Kind| {
-        let mut rendered = markdown::render(body, resolver, kind);
-        if !options.external_links {
-            rendered.external_links = Vec::new();
-        }
-        Arc::new(rendered)
-    };
     let index = links::Index::new(site);
     let fingerprint = links::fingerprint(site);
     if cache.index != fingerprint {
@@ -405,13 +398,13 @@ fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> V
         .par_iter()
         .map(|page| {
             cached(&page.file).unwrap_or_else(|| {
-                let resolver = links::Resolver::new(&index, &page.file);
+                let resolver = links::Resolver::new(&index, &page.file, options.external_links);
                 let body = page.source.body();
                 let kind = page.kind();
                 // Emails and one-pagers are copied as text, with their placeholders filled in.
                 let plain = (kind != Kind::Prose)
                     .then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
-                (render(body, &resolver, kind), plain)
+                (Arc::new(markdown::render(body, &resolver, kind)), plain)
             })
         })
         .collect();
@@ -421,8 +414,8 @@ fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> V
         .map(|section| {
             let file = section.file.clone().unwrap_or_else(|| section.dir.join("_index.md"));
             cached(&file).map(|(body, _)| body).unwrap_or_else(|| {
-                let resolver = links::Resolver::new(&index, &file);
-                render(section.source.body(), &resolver, Kind::Prose)
+                let resolver = links::Resolver::new(&index, &file, options.external_links);
+                Arc::new(markdown::render(section.source.body(), &resolver, Kind::Prose))
             })
         })
         .collect();

@@ -332,8 +332,8 @@ pub(super) const RESERVED: &[(&str, &str)] = &[
     (REFERRAL_RECEIVED, "the page shown after a referral is sent"),
     (SEARCH, "the search page"),
     (crate::search::FOLDER, "the search index"),
-    (crate::render::program_pages::TERMS, "the program terms page"),
-    (crate::render::program_pages::DIRECTORY, "the partner directory"),
+    (crate::markdown::ProgramPage::Terms.folder(), "the program terms page"),
+    (crate::markdown::ProgramPage::Directory.folder(), "the partner directory"),
 ];
 
 fn check_collisions(site: &super::Site, content_dir: &Path, problems: &mut Vec<Diagnostic>) {

@@ -287,7 +287,7 @@ fn received(intake: &Intake, wants: Wants, portal: &BaseUrl, receipt: &Receipt) 
             let thanks = format!(
                 "{}?tracking={}",
                 portal.absolute(&format!("{}/", crate::content::REFERRAL_RECEIVED)),
-                encode_query(&tracking)
+                url::form_urlencoded::byte_serialize(tracking.as_bytes()).collect::<String>()
             );
             (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response()
         }
@@ -379,16 +379,4 @@ async fn track(
     // The token is in this page's address; no link on it may pass that on.
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
-}
-
-/// Percent-encodes a URL for use as one query value.
-fn encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -139,6 +139,12 @@ pub trait Resolve {
     /// `None` for external links (left alone); `Some(Err(()))` for internal links that point
     /// nowhere; `Some(Ok(target))` for resolved ones.
     fn resolve(&self, destination: &str) -> Option<Result<Target, ()>>;
+
+    /// Whether [`Rendered::external_links`] is wanted: only `check --external` reads it, and a
+    /// large site has a great many.
+    fn keeps_external_links(&self) -> bool {
+        true
+    }
 }
 
 /// How a tier writes a slot: the URL of a target, or `None` when the tier cannot see it.
@@ -369,6 +375,9 @@ impl<'a> Renderer<'_, 'a> {
     /// Records a link or image to an `http(s)` address, for `check --external`.
     fn note_external(&mut self, tag: &Tag<'a>, offset: usize) {
         let (Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = tag else { return };
+        if !self.resolver.keeps_external_links() {
+            return;
+        }
         let lower = dest_url.get(..8).unwrap_or(dest_url).to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             self.rendered.external_links.push((dest_url.to_string(), offset));

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use tera::Value;
 
 use crate::content::{Page, Site};
-use crate::markdown::{Fill, Node};
+use crate::markdown::{Fill, Node, ProgramPage};
 pub use crate::output::{Contents, OutputFile};
 use crate::program::Program;
 use crate::site_url::BaseUrl;
@@ -233,18 +233,19 @@ impl<'a> Renderer<'a> {
                     .search
                     .then(|| view.base.link(&format!("{}/", crate::content::SEARCH))),
                 feed_url: view.has_feed().then(|| view.base.link(feed::FEED_FILE)),
-                terms_url: view.base.link(&format!("{}/", program_pages::TERMS)),
+                terms_url: view.base.link(ProgramPage::Terms.path()),
                 directory_url: view
-                    .tier
-                    .sees_directory
-                    .then(|| view.base.link(&format!("{}/", program_pages::DIRECTORY))),
+                    .admits(Node::Program(ProgramPage::Directory))
+                    .then(|| view.base.link(ProgramPage::Directory.path())),
                 generator: concat!("portico ", env!("CARGO_PKG_VERSION")),
             },
         );
         let mut nav = view.nav();
-        for (path, title) in program_pages::pages(view.tier) {
-            nav.push(NavItem { title: title.to_string(), url: view.base.link(&path), path });
-        }
+        nav.extend(program_pages::pages(view).map(|page| NavItem {
+            title: program_pages::title(page).to_string(),
+            url: view.base.link(page.path()),
+            path: page.path().to_string(),
+        }));
         shared.put("nav", &nav);
         shared.put("current", "");
         let mut renderer = Renderer {

@@ -11,16 +11,12 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::TierView;
 use super::{RenderError, Renderer};
-use crate::markdown::ProgramPage;
+use crate::markdown::{Node, ProgramPage};
 use crate::output::OutputFile;
 use crate::program::{Partner, Program};
 use crate::tier::Tier;
-
-/// The folder of every tier's program terms page.
-pub const TERMS: &str = ProgramPage::Terms.folder();
-/// The folder of the partner directory, in the tiers that see it.
-pub const DIRECTORY: &str = ProgramPage::Directory.folder();
 
 /// The fees per referral the commission examples and the calculator start from.
 const EXAMPLE_FEES: u32 = 25_000;
@@ -81,33 +77,38 @@ struct DirectoryEntry<'a> {
     since: Option<&'a str>,
 }
 
-/// The site paths (`program-terms/`) and titles of the pages `tier` gets.
-pub fn pages(tier: &Tier) -> Vec<(String, &'static str)> {
-    let mut pages = vec![(format!("{TERMS}/"), "Tiers & commission")];
-    if tier.sees_directory {
-        pages.push((format!("{DIRECTORY}/"), "Partner directory"));
+/// The program pages the tier of `view` gets ([`TierView::admits`] decides).
+pub fn pages<'v>(view: &'v TierView<'_>) -> impl Iterator<Item = ProgramPage> + 'v {
+    ProgramPage::ALL.into_iter().filter(|page| view.admits(Node::Program(*page)))
+}
+
+/// How the navigation names a program page.
+pub fn title(page: ProgramPage) -> &'static str {
+    match page {
+        ProgramPage::Terms => "Tiers & commission",
+        ProgramPage::Directory => "Partner directory",
     }
-    pages
 }
 
 impl Renderer<'_> {
     /// The program terms page, and the directory where the tier sees it.
     pub(super) fn program_pages(&self) -> Result<Vec<(OutputFile, u64)>, RenderError> {
         let (program, tier) = (self.program, self.view.tier);
-        let mut inputs = self.inputs();
-        inputs.put("terms", &terms(program, tier));
-        inputs.put("current", &format!("{TERMS}/"));
-        let mut files =
-            vec![self.plain(&format!("{TERMS}/index.html"), "program-terms.html", inputs)?];
-        if tier.sees_directory {
+        let mut files = Vec::new();
+        for page in pages(self.view) {
             let mut inputs = self.inputs();
-            inputs.put("directory", &directory(&program.partners));
-            inputs.put("current", &format!("{DIRECTORY}/"));
-            files.push(self.plain(
-                &format!("{DIRECTORY}/index.html"),
-                "partner-directory.html",
-                inputs,
-            )?);
+            let template = match page {
+                ProgramPage::Terms => {
+                    inputs.put("terms", &terms(program, tier));
+                    "program-terms.html"
+                }
+                ProgramPage::Directory => {
+                    inputs.put("directory", &directory(&program.partners));
+                    "partner-directory.html"
+                }
+            };
+            inputs.put("current", page.path());
+            files.push(self.plain(&format!("{}index.html", page.path()), template, inputs)?);
         }
         Ok(files)
     }

@@ -43,9 +43,8 @@ impl Renderer<'_> {
             loc: view.base.absolute(&view.site.sections[s].path),
             lastmod: newest[s].map(w3c_date),
         });
-        let generated = super::program_pages::pages(view.tier)
-            .into_iter()
-            .map(|(path, _)| SitemapEntry { loc: view.base.absolute(&path), lastmod: None });
+        let generated = super::program_pages::pages(view)
+            .map(|page| SitemapEntry { loc: view.base.absolute(page.path()), lastmod: None });
         let mut entries: Vec<SitemapEntry> = sections.chain(pages).chain(generated).collect();
         entries.sort_by(|a, b| a.loc.cmp(&b.loc));
         let mut inputs = self.inputs();

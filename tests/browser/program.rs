@@ -88,7 +88,7 @@ fn the_directory_filters_show_exactly_the_matching_partners() {
     let portal = Portal::build(root);
     let program = portico::program::load(&root.join("partners.yaml")).expect("partners.yaml");
     let listed: Vec<_> = program.partners.iter().filter(|p| p.directory).collect();
-    let tier = program.directory_tiers.first().expect("the example lists a directory tier");
+    let tier = &program.tiers.iter().find(|t| t.sees_directory).expect("a directory tier").id;
     let mut browser = Browser::launch(&chromium);
     let mut tab = browser.open_tab();
     let url = portal.url(&format!("{tier}/partner-directory/"));

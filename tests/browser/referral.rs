@@ -191,22 +191,13 @@ fn the_received_page_shows_only_a_tracking_link_of_the_intake() {
 /// Opens the received page with `tracking` in its address and reports whether the tracking
 /// box is hidden, the link's `href` and text, and whether the "no link" notice is hidden.
 fn shown_link(tab: &mut Tab<'_>, portal: &Portal, tracking: &str) -> Value {
-    let url = portal.url(&format!("active/referral-received/?tracking={}", encode(tracking)));
+    let url = portal.url(&format!(
+        "active/referral-received/?tracking={}",
+        url::form_urlencoded::byte_serialize(tracking.as_bytes()).collect::<String>()
+    ));
     assert_eq!(tab.load(&url), 200, "{url}");
     let script = r#"(() => { const a = document.querySelector(".tracking-link");
         return [document.querySelector(".tracking").hidden, a.getAttribute("href"),
                 a.textContent, document.querySelector(".tracking-missing").hidden]; })()"#;
     tab.eval(script).expect("read the page")
-}
-
-/// Percent-encodes everything but unreserved characters, as a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -38,42 +38,20 @@ pub fn form_body(overrides: &[(&str, &str)]) -> String {
 pub fn json_body(overrides: &[(&str, &str)]) -> String {
     let form = form_body(overrides);
     let mut object = serde_json::Map::new();
-    for pair in form.split('&') {
-        let (k, v) = pair.split_once('=').unwrap();
-        let value = decode(v);
+    for (k, v) in url::form_urlencoded::parse(form.as_bytes()) {
         let value = if k == "client_consent" {
-            serde_json::Value::Bool(value == "yes")
+            serde_json::Value::Bool(v == "yes")
         } else {
-            serde_json::Value::String(value)
+            serde_json::Value::String(v.into_owned())
         };
-        object.insert(decode(k), value);
+        object.insert(k.into_owned(), value);
     }
     serde_json::Value::Object(object).to_string()
 }
 
+/// A value as a form or a query string carries it.
 pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-pub fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// A running `portico intake` process on a loopback port, with its log captured.
