@@ -2,9 +2,7 @@
 //! see the page, and errors with `path:line:col` for aliases that are not site paths or that
 //! take a URL something else has.
 
-mod common;
-
-use common::{Site, list};
+use crate::common::{Site, list};
 use portico::build::BuildError;
 use portico::diagnostic::Diagnostic;
 

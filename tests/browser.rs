@@ -12,20 +12,13 @@
 //! and checklists in [`training`]. The browser resolves no host name, so a page can reach
 //! nothing but the loopback servers the tests start.
 //!
-//! Run with `cargo test --test browser -- --nocapture`.
+//! Run with `cargo test --test integration browser:: -- --nocapture`.
 
-// In a folder of their own, so Cargo does not take them for test binaries.
-#[path = "browser/mock_intake.rs"]
 mod mock_intake;
-#[path = "browser/program.rs"]
 mod program;
-#[path = "browser/referral.rs"]
 mod referral;
-#[path = "browser/search.rs"]
 mod search;
-#[path = "browser/templates.rs"]
 mod templates;
-#[path = "browser/training.rs"]
 mod training;
 
 use std::fs::File;

@@ -1,11 +1,9 @@
 //! `portico check`: every kind of finding, with its place and the tiers it holds in, as the
 //! JSON output gives them; exit codes; and `build` stopping on the same broken links.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::Site;
+use crate::common::Site;
 use serde_json::Value;
 
 /// A site with one finding of each kind that depends on the tier.
@@ -49,7 +47,7 @@ fn summary(json: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}", f["kind"].as_str().unwrap(), common::finding_place(f)))
+        .map(|f| format!("{} {}", f["kind"].as_str().unwrap(), crate::common::finding_place(f)))
         .collect()
 }
 

@@ -1,8 +1,6 @@
 //! `portico check --external` against a server this test starts on loopback: broken, slow,
 //! flaky and HEAD-shy addresses, politeness per host, and the cache between runs.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::Site;
+use crate::common::Site;
 use serde_json::Value;
 
 /// What the server saw: requests per `METHOD path`, and the most connections open at once.
@@ -122,7 +120,11 @@ fn external(json: &Value) -> Vec<String> {
         .map(|f| {
             let address = f["message"].as_str().unwrap().split('`').nth(1).unwrap();
             let path = &address[address.rfind('/').unwrap()..];
-            format!("{} {path} {}", f["severity"].as_str().unwrap(), common::finding_place(f))
+            format!(
+                "{} {path} {}",
+                f["severity"].as_str().unwrap(),
+                crate::common::finding_place(f)
+            )
         })
         .collect()
 }

@@ -21,7 +21,7 @@ use portico::diagnostic::Severity;
 const TOP_TIER: &str = "strategic";
 const TIERS: [&str; 3] = ["strategic", "active", "referral-network"];
 
-/// A corpus folder built as a portal's `content/`, kept for every test of this binary.
+/// A corpus folder built as a portal's `content/`, kept for every test in this file.
 struct Portal {
     root: PathBuf,
     output: PathBuf,

@@ -2,11 +2,9 @@
 //! absolute URLs under the tier's own base URL (sub-paths included), dates from `updated` else
 //! `date`, text escaped exactly once, and the same bytes on every build.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::Site;
+use crate::common::Site;
 
 /// A program served under a sub-path, with one tier at an address of its own.
 const PARTNERS: &str = "\

@@ -2,9 +2,7 @@
 //! endings, YAML 1.1 booleans, typos and broken fences. Every problem must name the file and
 //! the line and column in the whole file, and say what to do.
 
-mod common;
-
-use common::{PARTNERS_YAML, Site, list};
+use crate::common::{PARTNERS_YAML, Site, list};
 use portico::diagnostic::{Diagnostic, Severity};
 use serde_json::json;
 

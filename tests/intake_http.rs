@@ -1,12 +1,10 @@
 //! `portico intake` and `portico referrals` as separate processes over real loopback HTTP:
 //! the whole path of a referral, what the log may say, crashes and shutdowns.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::intake::{
+use crate::common::intake::{
     IntakeServer, ORIGIN, PARTNERS_YAML, encode, form_body, http, json_body, referrals, try_http,
 };
 use tempfile::TempDir;

@@ -1,8 +1,6 @@
 //! Notifications leaving `portico intake`: the signed webhook, retried until delivered and kept
 //! across restarts, and the partner manager's email, each against a mock receiver on loopback.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::intake::{IntakeServer, PARTNERS_YAML, json_body, referrals};
+use crate::common::intake::{IntakeServer, PARTNERS_YAML, json_body, referrals};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use tempfile::TempDir;

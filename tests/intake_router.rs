@@ -1,14 +1,12 @@
 //! The intake router, called without a socket: every answer a client can get.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::common::intake::{ORIGIN, PARTNERS_YAML, form_body, json_body};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use common::intake::{ORIGIN, PARTNERS_YAML, form_body, json_body};
 use portico::intake::config::{Deployment, IntakeConfig, Limits};
 use portico::intake::guard::Limiter;
 use portico::intake::http::{Intake, app};

@@ -1,8 +1,6 @@
 //! What `build` writes: links that resolve under any base URL, byte-identical rebuilds that
 //! touch nothing, stale files removed, and never a folder portico did not create.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -361,7 +359,7 @@ fn a_lock_left_by_a_stopped_build_does_not_block_the_next() {
 }
 
 /// Runs `portico -v build` on `site` and returns what it logged.
-fn verbose_build(site: &common::Site) -> String {
+fn verbose_build(site: &crate::common::Site) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
         .args(["-v", "build", "--root"])
         .arg(site.root())
@@ -375,7 +373,8 @@ fn verbose_build(site: &common::Site) -> String {
 
 #[test]
 fn a_rebuild_keeps_a_search_index_built_from_the_same_pages() {
-    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    let site =
+        crate::common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
     assert_eq!(verbose_build(&site).matches("pages for search").count(), 3);
     let again = verbose_build(&site);
     assert_eq!(again.matches("the search index is up to date").count(), 3, "{again}");
@@ -397,13 +396,14 @@ fn a_rebuild_keeps_a_search_index_built_from_the_same_pages() {
 
 #[test]
 fn a_program_without_search_has_no_search_page_box_or_index() {
-    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    let site =
+        crate::common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
     verbose_build(&site);
     let tier = site.output().join("active");
     assert!(tier.join("pagefind/pagefind.js").is_file());
     assert!(tier.join("search/index.html").is_file());
 
-    let program = common::PARTNERS_YAML.replace("  contact:", "  search: false\n  contact:");
+    let program = crate::common::PARTNERS_YAML.replace("  contact:", "  search: false\n  contact:");
     site.write("partners.yaml", &program);
     let log = verbose_build(&site);
     assert!(!log.contains("pages for search"), "{log}");
@@ -418,10 +418,11 @@ fn a_program_without_search_has_no_search_page_box_or_index() {
 /// staged leaves the output exactly as it was, with no staged file behind.
 #[test]
 fn a_tier_that_fails_to_render_leaves_the_output_as_it_was() {
-    let site = common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
+    let site =
+        crate::common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
     site.build_ok();
     site.write("content/guides/a.md", "---\ntitle: A\n---\nAlpha, changed.\n");
-    let pages = |site: &common::Site| {
+    let pages = |site: &crate::common::Site| {
         let mut files = identities(&site.output());
         files.retain(|path, _| !path.to_string_lossy().contains("/.portico-"));
         files

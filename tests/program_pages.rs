@@ -2,9 +2,7 @@
 //! response time, attribution, commission schedule and examples) and the partner directory in
 //! the tiers the program lists.
 
-mod common;
-
-use common::Site;
+use crate::common::Site;
 
 const PROGRAM: &str = "\
 program:
@@ -103,12 +101,12 @@ fn each_tier_compares_itself_with_the_tiers_below_it() {
     for tier in ["silver", "bronze"] {
         for hidden in ["Gold desk", "Named director", "Already at the top"] {
             assert!(
-                !common::tree_contains(&site.output().join(tier), hidden),
+                !crate::common::tree_contains(&site.output().join(tier), hidden),
                 "{hidden} in {tier}"
             );
         }
     }
-    assert!(!common::tree_contains(&site.output().join("bronze"), "Silver newsletter"));
+    assert!(!crate::common::tree_contains(&site.output().join("bronze"), "Silver newsletter"));
 }
 
 #[test]
@@ -192,8 +190,8 @@ fn the_directory_lists_opted_in_partners_only_where_the_program_allows() {
     }
     assert!(!site.output().join("bronze/partner-directory").exists());
     let bronze = site.output().join("bronze");
-    assert!(!common::tree_contains(&bronze, "partner-directory"), "no link to it either");
-    assert!(!common::tree_contains(&bronze, "Listed &amp; Co"));
+    assert!(!crate::common::tree_contains(&bronze, "partner-directory"), "no link to it either");
+    assert!(!crate::common::tree_contains(&bronze, "Listed &amp; Co"));
 }
 
 #[test]
@@ -211,7 +209,7 @@ fn content_cannot_take_a_program_page_path() {
         .file("content/_index.md", "---\ntitle: Home\n---\n")
         .file("content/program-terms.md", "---\ntitle: Mine\n---\n");
     let problems = site.build_err();
-    let shown = common::list(&problems);
+    let shown = crate::common::list(&problems);
     assert!(shown.contains("program terms page"), "{shown}");
 }
 
@@ -261,7 +259,7 @@ fn a_link_to_the_directory_from_a_page_a_tier_without_it_sees_is_a_tier_crossing
             "content/refer.md",
             "---\ntitle: Refer\n---\nAsk [a partner](/partner-directory/).\n",
         );
-    let shown = common::list(&site.build_err());
+    let shown = crate::common::list(&site.build_err());
     assert!(shown.contains("content/refer.md:4:5"), "{shown}");
     assert!(shown.contains("bronze"), "the tier that cannot see it: {shown}");
 }

@@ -2,9 +2,7 @@
 //! and the page the intake sends partners to afterwards, built into every tier only when
 //! `partners.yaml` names an intake.
 
-mod common;
-
-use common::{PARTNERS_YAML, Site};
+use crate::common::{PARTNERS_YAML, Site};
 
 const INTAKE: &str = "https://intake.example.com/referrals";
 const TIERS: [&str; 3] = ["strategic", "active", "referral-network"];

@@ -5,8 +5,6 @@
 //! time to pass: every wait polls against a deadline, and the only quiet periods are the short
 //! windows in which a test shows that something does *not* happen.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -17,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::Site;
+use crate::common::Site;
 use serde_json::Value;
 
 /// The fixture's tiers, highest first.
@@ -206,7 +204,7 @@ fn theme_and_partners_edits_are_picked_up() {
             .try_for_each(|t| expect_text(&server, &format!("/{t}/guides/alpha/"), "qqtheme"))
     });
 
-    let partners = common::PARTNERS_YAML.replace("name: Active", "name: Active Plus qqtier")
+    let partners = crate::common::PARTNERS_YAML.replace("name: Active", "name: Active Plus qqtier")
         + "  - id: observer\n    name: Observer\n";
     site.write("partners.yaml", partners);
     eventually("the edited tiers are served", || {
@@ -1138,8 +1136,9 @@ fn renaming_a_whole_folder_moves_its_pages() {
 fn removing_a_tier_stops_serving_it() {
     let site = guides_site();
     let server = Server::start(&site);
-    let without_active = common::PARTNERS_YAML.replace("  - id: active\n    name: Active\n", "");
-    assert_ne!(without_active, common::PARTNERS_YAML, "the fixture's tiers changed");
+    let without_active =
+        crate::common::PARTNERS_YAML.replace("  - id: active\n    name: Active\n", "");
+    assert_ne!(without_active, crate::common::PARTNERS_YAML, "the fixture's tiers changed");
     site.write("partners.yaml", without_active);
     eventually("the removed tier is gone", || {
         let response = server.get("/active/guides/alpha/");

@@ -1,9 +1,7 @@
 //! How content maps onto each tier's files: tag pages, sections without pages, templates, and
 //! clashes between files that want one path.
 
-mod common;
-
-use common::Site;
+use crate::common::Site;
 use portico::build::BuildError;
 use portico::render::RenderError;
 

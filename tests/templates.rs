@@ -2,11 +2,9 @@
 //! and the plain-text copy, never in code or link addresses, and the copy filled with a
 //! partner's values is the plain text with those values in place of its placeholders only.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::Site;
+use crate::common::Site;
 
 const EMAIL: &str = "---
 title: Introduce the client

@@ -4,8 +4,6 @@
 //! description, tag, slug, alias, date, co-located asset name and contents, section intro) and
 //! each tier's output tree, feed, sitemap and search index included, is searched byte by byte.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
@@ -140,10 +138,10 @@ fn build_site(root: &Path, output: &Path) {
 /// index keeps words stemmed, so the marker is looked for without its last letters.
 fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
     let stem = &marker.as_bytes()[..marker.len() - 3];
-    common::files(tier_dir)
+    crate::common::files(tier_dir)
         .into_iter()
         .filter(|path| {
-            let bytes = common::readable_bytes(path);
+            let bytes = crate::common::readable_bytes(path);
             path.to_string_lossy().contains(marker)
                 || bytes.windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem))
         })
@@ -153,10 +151,10 @@ fn leaks(tier_dir: &Path, marker: &str) -> Vec<String> {
 
 /// The pages in a tier's search index: the URL of every fragment, as Pagefind stores them.
 fn indexed_urls(tier_dir: &Path) -> BTreeSet<String> {
-    common::files(&tier_dir.join("pagefind/fragment"))
+    crate::common::files(&tier_dir.join("pagefind/fragment"))
         .iter()
         .map(|path| {
-            let bytes = common::readable_bytes(path);
+            let bytes = crate::common::readable_bytes(path);
             // Pagefind puts a short signature in front of each file's JSON.
             let json = bytes.strip_prefix(b"pagefind_dcd").expect("a Pagefind fragment");
             let fragment: serde_json::Value = serde_json::from_slice(json).unwrap();

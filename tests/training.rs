@@ -2,11 +2,9 @@
 //! loads nothing from a third party until the partner asks for it, and a mistaken block stops
 //! the build with its file and line.
 
-mod common;
-
 use std::path::Path;
 
-use common::Site;
+use crate::common::Site;
 
 const SESSION: &str = "---
 title: Spotting referrals

@@ -2,9 +2,6 @@
 //! files a test gives, written into a temporary folder and built with the library or the real
 //! `portico` binary.
 
-// Each test binary uses a different part of this helper.
-#![allow(dead_code)]
-
 pub mod intake;
 
 use std::collections::BTreeMap;
