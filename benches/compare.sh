@@ -146,15 +146,18 @@ TOML
 # --- Measuring -------------------------------------------------------------------------------
 
 # measure <label> <output folder> <command…>: hyperfine for wall and CPU time, GNU time for peak
-# memory, then the HTML pages the last run wrote.
+# memory, then the HTML pages the last run wrote. Each run writes a folder that does not exist;
+# the one before is moved aside, not deleted (see "Fresh folders, nothing deleted" in
+# BENCHMARKS.md), and all are deleted when the script ends.
 measure() {
   local label="$1" out="$2"; shift 2
   local cmd="$*"
-  hyperfine --style none --warmup 1 --runs "$runs" --prepare "rm -rf $out" \
+  local aside="mkdir -p $work/aside && if [ -e $out ]; then mv $out $work/aside/\$(date +%s%N); fi"
+  hyperfine --style none --warmup 1 --runs "$runs" --prepare "$aside" \
     --export-json "$work/$label.json" --command-name "$label" "$cmd" >/dev/null
   : > "$work/$label.rss"
   for _ in $(seq 1 "$runs"); do
-    rm -rf "$out"
+    bash -c "$aside"
     /usr/bin/time -f '%M' -o "$work/$label.one" "$@" >/dev/null 2>&1
     cat "$work/$label.one" >> "$work/$label.rss"
   done

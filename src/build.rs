@@ -210,6 +210,17 @@ fn render_one(
     base_url: Option<&BaseUrl>,
     previous: Option<&TierOutput>,
 ) -> Result<TierOutput, BuildError> {
+    Ok(with_job(model, tier, base_url, previous, render::render_tier)?)
+}
+
+/// Calls `render` with the job of rendering `tier`.
+fn with_job<T>(
+    model: &Model,
+    tier: &Tier,
+    base_url: Option<&BaseUrl>,
+    previous: Option<&TierOutput>,
+    render: impl FnOnce(&render::TierJob<'_>) -> T,
+) -> T {
     let base = tier_base_url(&model.program, tier, base_url);
     tracing::debug!("tier `{}` is served at {base}", tier.id);
     let job = render::TierJob {
@@ -220,7 +231,7 @@ fn render_one(
         base: &base,
         previous,
     };
-    Ok(render::render_tier(&job)?)
+    render(&job)
 }
 
 /// What a build did, for the summary line.
@@ -278,12 +289,20 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let warnings = check_links(&model, &tiers, options)?;
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
     // One tier at a time: each is rendered, staged on disk and let go before the next, so
-    // memory holds one tier's files, not all of them. Nothing is in place until every tier has
-    // rendered and the staging is committed.
+    // memory holds one tier's files at most, and without search only a batch of its pages.
+    // Nothing is in place until every tier has rendered and the staging is committed.
     let mut staging = output::Staging::begin(&options.output, scope)?;
     let mut built = Vec::with_capacity(tiers.len());
     let mut stale_indexes = Vec::new();
     for tier in &tiers {
+        if !model.program.search {
+            // Nothing needs a page once it is on disk: each batch is staged as it renders.
+            let rendered = with_job(&model, tier, base_url.as_ref(), None, |job| {
+                render::render_tier_into(job, &mut |files| Ok(staging.stage(&tier.id, &files)?))
+            })?;
+            built.push((tier.id.clone(), rendered.pages));
+            continue;
+        }
         let mut output = render_one(&model, tier, base_url.as_ref(), None)?;
         search::keep_written(&mut output, &options.output.join(&tier.id));
         // An index to build holds on to the tier's pages (shared, not copied) until it is built.

@@ -7,7 +7,7 @@
 //!
 //! Rendering hands each tier's files over as [`OutputFile`]s, ready to write.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -159,6 +159,8 @@ pub struct Staging {
     /// What the manifest on disk lists now: the previous build's files, this build's, and the
     /// temporary files, so that a build stopped half way leaves nothing unaccounted for.
     listed: BTreeSet<String>,
+    /// Folders under the output known not to pass through a symbolic link.
+    safe_folders: HashSet<PathBuf>,
     tiers: Vec<String>,
     unchanged: usize,
     committed: bool,
@@ -181,6 +183,7 @@ impl Staging {
             marker,
             listed: previous.clone(),
             previous,
+            safe_folders: HashSet::new(),
             manifest: BTreeSet::new(),
             staged: Vec::new(),
             tiers: Vec::new(),
@@ -194,28 +197,31 @@ impl Staging {
     /// bytes differ from what is on disk is written under a temporary name beside its target.
     pub fn stage(&mut self, tier: &str, files: &[OutputFile]) -> Result<(), OutputError> {
         let mut targets: Vec<(PathBuf, &OutputFile)> = Vec::with_capacity(files.len());
+        let mut unlisted = Vec::new();
         for file in files {
             let relative = format!("{tier}/{}", file.path);
             if !is_plain_relative(&relative) {
                 return Err(OutputError::UnsafePath(relative));
             }
             targets.push((self.output.join(&relative), file));
+            if !self.listed.contains(&relative) {
+                unlisted.push(relative.clone());
+            }
             self.manifest.insert(relative);
         }
         if !self.tiers.iter().any(|t| t == tier) {
             self.tiers.push(tier.to_string());
         }
-        check_targets(&self.output, &targets, &self.previous)?;
+        check_targets(&self.output, &targets, &self.previous, &mut self.safe_folders)?;
         let changed: Vec<(PathBuf, &OutputFile)> =
             targets.into_par_iter().filter(|(path, file)| !holds(path, &file.contents)).collect();
         self.unchanged += files.len() - changed.len();
         let staged: Vec<(PathBuf, PathBuf)> =
             changed.iter().map(|(path, _)| (temporary_beside(path), path.clone())).collect();
         // Listed before they exist, so a build stopped half way leaves none unaccounted for.
-        let mut listed: BTreeSet<String> = self.listed.union(&self.manifest).cloned().collect();
-        listed.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
-        write_manifest(&self.marker, &listed, &self.listed)?;
-        self.listed = listed;
+        unlisted.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
+        add_to_manifest(&self.marker, &unlisted, &self.listed)?;
+        self.listed.extend(unlisted);
         changed.par_iter().zip(&staged).try_for_each(|((path, file), (temporary, _))| {
             self.stage_one(path, &file.contents, temporary)
         })?;
@@ -293,7 +299,11 @@ impl Staging {
             Scope::Everything => vec![output.clone()],
             Scope::TheseTiers => self.tiers.iter().map(|t| output.join(t)).collect(),
         };
-        let foreign = foreign_files(&output, &roots, &manifest, &self.marker);
+        // Nobody else wrote into a folder this build created and locked.
+        let foreign = match self.created {
+            true => Vec::new(),
+            false => foreign_files(&output, &roots, &manifest, &self.marker),
+        };
         Ok(WriteReport { written: staged.len(), unchanged: self.unchanged, removed, foreign })
     }
 }
@@ -351,6 +361,7 @@ fn check_targets(
     output: &Path,
     files: &[(PathBuf, &OutputFile)],
     previous: &BTreeSet<String>,
+    safe_folders: &mut HashSet<PathBuf>,
 ) -> Result<(), OutputError> {
     let mut foreign: Vec<PathBuf> = files
         .par_iter()
@@ -363,10 +374,18 @@ fn check_targets(
         })
         .map(|(path, _)| path.clone())
         .collect();
-    let folders: std::collections::HashSet<&Path> =
-        files.iter().filter_map(|(p, _)| p.parent()).collect();
-    if let Some(folder) = folders.into_iter().find(|f| passes_through_link(output, &f.join("x"))) {
-        return Err(OutputError::UnsafePath(folder.display().to_string()));
+    // Each folder is looked at once, the nearest first, up to one known to be safe.
+    for (path, _) in files {
+        let folders = path.ancestors().skip(1);
+        for folder in folders.take_while(|f| *f != output && f.starts_with(output)) {
+            if safe_folders.contains(folder) {
+                break;
+            }
+            if folder.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(OutputError::UnsafePath(folder.display().to_string()));
+            }
+            safe_folders.insert(folder.to_path_buf());
+        }
     }
     foreign.sort();
     if foreign.is_empty() { Ok(()) } else { Err(OutputError::WouldReplace(foreign)) }
@@ -443,6 +462,31 @@ fn write_manifest(
         text.push('\n');
     }
     write_if_changed(marker, &Contents::Bytes(text.into_bytes().into())).map(|_| ())
+}
+
+/// Adds `entries` to the manifest on disk, which lists `listed`: appended to the file when it
+/// is a plain file, so staging a large site batch by batch does not write its list again and
+/// again.
+fn add_to_manifest(
+    marker: &Path,
+    entries: &[String],
+    listed: &BTreeSet<String>,
+) -> Result<(), OutputError> {
+    use std::io::Write;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !marker.symlink_metadata().is_ok_and(|m| m.is_file()) {
+        let all: BTreeSet<String> = listed.iter().chain(entries).cloned().collect();
+        return write_manifest(marker, &all, listed);
+    }
+    let mut text = String::new();
+    for entry in entries {
+        text.push_str(entry);
+        text.push('\n');
+    }
+    let mut file = std::fs::File::options().append(true).open(marker).map_err(io_error(marker))?;
+    file.write_all(text.as_bytes()).map_err(io_error(marker))
 }
 
 /// Removes the folders between a removed file and the output root that are now empty.

@@ -414,6 +414,32 @@ fn a_program_without_search_has_no_search_page_box_or_index() {
     assert!(!page.contains("role=\"search\""), "no search box in the header");
 }
 
+/// The identities of the site's files, leaving out the manifest and the lock, whose contents
+/// are compared instead.
+fn site_files(site: &crate::common::Site) -> BTreeMap<PathBuf, (u64, SystemTime)> {
+    let mut files = identities(&site.output());
+    files.retain(|path, _| !path.to_string_lossy().contains("/.portico-"));
+    files
+}
+
+/// Builds `site` with `page_template`, which fails to render, and checks that the build failed
+/// naming `culprit` and left every file and the manifest as they were.
+fn assert_failing_build_changes_nothing(
+    site: &crate::common::Site,
+    page_template: &str,
+    culprit: &str,
+) {
+    let before = site_files(site);
+    let manifest = site.read_output(".portico-output");
+    site.write("themes/default/templates/page.html", page_template);
+    let error = site.build().unwrap_err();
+    assert!(error.to_string().contains(culprit), "{error}");
+    let after = site_files(site);
+    let changed: Vec<_> = after.iter().filter(|(path, id)| before.get(*path) != Some(id)).collect();
+    assert!(changed.is_empty() && after.len() == before.len(), "changed: {changed:?}");
+    assert_eq!(site.read_output(".portico-output"), manifest);
+}
+
 /// Tiers are rendered and staged one at a time; a tier that fails to render after others were
 /// staged leaves the output exactly as it was, with no staged file behind.
 #[test]
@@ -422,24 +448,12 @@ fn a_tier_that_fails_to_render_leaves_the_output_as_it_was() {
         crate::common::Site::new().file("content/guides/a.md", "---\ntitle: A\n---\nAlpha.\n");
     site.build_ok();
     site.write("content/guides/a.md", "---\ntitle: A\n---\nAlpha, changed.\n");
-    let pages = |site: &crate::common::Site| {
-        let mut files = identities(&site.output());
-        files.retain(|path, _| !path.to_string_lossy().contains("/.portico-"));
-        files
-    };
-    let before = pages(&site);
-    let manifest = site.read_output(".portico-output");
     // Only the last tier's render reaches the missing variable.
-    site.write(
-        "themes/default/templates/page.html",
+    assert_failing_build_changes_nothing(
+        &site,
         "{% if tier.id == \"referral-network\" %}{{ missing.value }}{% endif %}{{ page.content | safe }}",
+        "page.html",
     );
-    let error = site.build().unwrap_err();
-    assert!(error.to_string().contains("page.html"), "{error}");
-    let after = pages(&site);
-    let changed: Vec<_> = after.iter().filter(|(path, id)| before.get(*path) != Some(id)).collect();
-    assert!(changed.is_empty() && after.len() == before.len(), "changed: {changed:?}");
-    assert_eq!(site.read_output(".portico-output"), manifest);
     let staged: Vec<_> = walkdir::WalkDir::new(site.output())
         .into_iter()
         .filter_map(Result::ok)
@@ -448,4 +462,66 @@ fn a_tier_that_fails_to_render_leaves_the_output_as_it_was() {
     assert!(staged.is_empty(), "{staged:?}");
     assert!(site.read_output("strategic/guides/a/index.html").contains("Alpha."));
     assert!(!site.read_output("strategic/guides/a/index.html").contains("changed"));
+}
+
+/// A program without search, with more pages than one batch renders at a time.
+fn site_without_search(pages: usize) -> crate::common::Site {
+    let program = crate::common::PARTNERS_YAML.replace("  contact:", "  search: false\n  contact:");
+    let mut site = crate::common::Site::with_partners(&program)
+        .file("content/guides/_index.md", "---\ntitle: Guides\n---\nEvery guide.\n");
+    for n in 0..pages {
+        let next = (n + 1) % pages;
+        let body = format!(
+            "---\ntitle: Guide {n:03}\n---\nGuide {n} of {pages}; next: [{next}](/guides/page-{next:03}/).\n"
+        );
+        site = site.file(&format!("content/guides/page-{n:03}.md"), body);
+    }
+    site
+}
+
+/// Without search, `build` writes each batch of pages as it renders instead of holding a tier
+/// in memory: what it writes is what the in-memory render (the preview's) makes, file by file.
+#[test]
+fn pages_written_as_they_render_are_those_the_preview_renders() {
+    let site = site_without_search(150);
+    site.build_ok();
+    let model = portico::build::load(site.root(), false).unwrap();
+    let tiers = portico::build::select_tiers(&model.program, &[]).unwrap();
+    let outputs = portico::build::render(&model, &tiers, None, &[]).unwrap();
+    for output in &outputs {
+        let tier_dir = site.output().join(&output.tier);
+        let expected: BTreeMap<PathBuf, Vec<u8>> = output
+            .files
+            .iter()
+            .map(|file| {
+                let bytes = match &file.contents {
+                    portico::output::Contents::Bytes(bytes) => bytes.to_vec(),
+                    portico::output::Contents::Copy(source) => fs::read(source).unwrap(),
+                };
+                (PathBuf::from(&file.path), bytes)
+            })
+            .collect();
+        let written = tree(&tier_dir);
+        assert_eq!(written.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>());
+        for (path, bytes) in &expected {
+            assert!(written[path] == *bytes, "`{}/{}` differs", output.tier, path.display());
+        }
+        assert!(written.contains_key(Path::new("guides/page-149/index.html")));
+    }
+}
+
+/// A page that fails to render after earlier batches of its tier were written: those are taken
+/// back, and the output is as the last build left it.
+#[test]
+fn a_page_that_fails_after_others_were_written_leaves_the_output_as_it_was() {
+    let site = site_without_search(150);
+    site.build_ok();
+    site.write("content/guides/page-000.md", "---\ntitle: Guide 000\n---\nChanged.\n");
+    // Pages render in batches of 64: the last guide is in the third batch of the first tier.
+    assert_failing_build_changes_nothing(
+        &site,
+        "{% if page.title == \"Guide 149\" %}{{ missing.value }}{% endif %}{{ page.content | safe }}",
+        "page-149.md",
+    );
+    assert!(!site.read_output("strategic/guides/page-000/index.html").contains("Changed."));
 }

@@ -113,12 +113,22 @@ pub struct LoadOptions<'a> {
 /// against all of them).
 #[derive(Default)]
 pub struct Cache {
+    /// Whether a later load will use this cache. One that will not (`Cache::default()`, for a
+    /// single load) remembers no file, so each page's markdown goes once its body is rendered.
+    kept: bool,
     files: HashMap<PathBuf, CachedFile>,
     /// The link index the cached bodies were rendered against.
     index: u64,
     /// The tier ids, in order, the cached front matter was read against: a page's gate is a
     /// tier's rank, so any change to the tiers invalidates every file.
     tiers: u64,
+}
+
+impl Cache {
+    /// A cache for loads that follow one another, such as the preview's.
+    pub fn kept() -> Cache {
+        Cache { kept: true, ..Cache::default() }
+    }
 }
 
 /// What the file system says about a file without reading it.
@@ -188,7 +198,7 @@ pub fn load_cached(
     tracing::trace!("walked in {} µs", started.elapsed().as_micros());
     let tiers = crate::fingerprint::of(options.tiers.ids().collect::<Vec<_>>());
     if cache.tiers != tiers {
-        *cache = Cache { tiers, ..Cache::default() };
+        *cache = Cache { tiers, kept: cache.kept, ..Cache::default() };
     }
     let present: std::collections::HashSet<&PathBuf> = files.markdown.iter().collect();
     cache.files.retain(|path, _| present.contains(path));
@@ -227,7 +237,7 @@ pub fn load_cached(
             }
         })
         .collect();
-    for (path, (known, result)) in files.markdown.iter().zip(&read) {
+    for (path, (known, result)) in files.markdown.iter().zip(&read).filter(|_| cache.kept) {
         match (known, result) {
             (Some((contents, settled)), Ok(file)) => match cache.files.get_mut(path) {
                 Some(entry) if entry.contents == *contents => entry.settled = *settled,
@@ -392,12 +402,14 @@ fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> V
         cache.index = fingerprint;
     }
     let cached = |file: &Path| cache.files.get(file).and_then(|f| f.body.clone());
-    type Body = (Arc<Rendered>, Option<Arc<markdown::PlainText>>);
-    let pages: Vec<Body> = site
+    let sections = &site.sections;
+    // Each page lets its markdown go as soon as its body is rendered and its findings placed in
+    // the file, so a large site never holds all its markdown and all its HTML at once.
+    let mut findings: Vec<Diagnostic> = site
         .pages
-        .par_iter()
-        .map(|page| {
-            cached(&page.file).unwrap_or_else(|| {
+        .par_iter_mut()
+        .flat_map_iter(|page| {
+            let (body, plain) = cached(&page.file).unwrap_or_else(|| {
                 let resolver = links::Resolver::new(&index, &page.file, options.external_links);
                 let body = page.source.body();
                 let kind = page.kind();
@@ -405,7 +417,13 @@ fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> V
                 let plain = (kind != Kind::Prose)
                     .then(|| Arc::new(markdown::to_plain_text(body, &resolver)));
                 (Arc::new(markdown::render(body, &resolver, kind)), plain)
-            })
+            });
+            page.body = body;
+            page.plain_text = plain;
+            let mut findings = page.source.findings(content_dir, &page.file, &page.body);
+            findings.extend(shared_files_of_gated_page(page, sections, content_dir));
+            page.source = page.source.without_text();
+            findings
         })
         .collect();
     let sections: Vec<Arc<Rendered>> = site
@@ -419,64 +437,57 @@ fn render_bodies(site: &mut Site, options: &LoadOptions, cache: &mut Cache) -> V
             })
         })
         .collect();
-    for (page, body) in site.pages.iter().zip(&pages) {
-        if let Some(entry) = cache.files.get_mut(&page.file) {
-            entry.body = Some(body.clone());
-        }
-    }
-    for (section, body) in site.sections.iter().zip(&sections) {
-        if let Some(entry) = section.file.as_ref().and_then(|f| cache.files.get_mut(f)) {
-            entry.body = Some((body.clone(), None));
-        }
-    }
     drop(index);
-    for (page, (body, plain)) in site.pages.iter_mut().zip(pages) {
-        page.body = body;
-        page.plain_text = plain;
-    }
     for (section, body) in site.sections.iter_mut().zip(sections) {
         section.body = body;
-    }
-    let mut findings = shared_files_of_gated_pages(site, content_dir);
-    for page in &mut site.pages {
-        findings.extend(page.source.findings(content_dir, &page.file, &page.body));
-        page.source = page.source.without_text();
-    }
-    for section in &mut site.sections {
         if let Some(file) = &section.file {
             findings.extend(section.source.findings(content_dir, file, &section.body));
         }
         section.source = section.source.without_text();
+    }
+    if cache.kept {
+        for page in &site.pages {
+            if let Some(entry) = cache.files.get_mut(&page.file) {
+                entry.body = Some((page.body.clone(), page.plain_text.clone()));
+            }
+        }
+        for section in &site.sections {
+            if let Some(entry) = section.file.as_ref().and_then(|f| cache.files.get_mut(f)) {
+                entry.body = Some((section.body.clone(), None));
+            }
+        }
     }
     findings
 }
 
 /// A gated page that links to a file of its section shows that file to every tier that sees the
 /// section. That may be intended (a public brochure), so it is a warning, naming the fix.
-fn shared_files_of_gated_pages(site: &Site, content_dir: &Path) -> Vec<Diagnostic> {
+fn shared_files_of_gated_page(
+    page: &Page,
+    sections: &[Section],
+    content_dir: &Path,
+) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
-    for page in &site.pages {
-        for (target, offset) in page.body.targets_with_offsets() {
-            let Node::Section(section) = target.node else { continue };
-            let shared = !target.suffix.is_empty() && !target.suffix.starts_with('#');
-            if !shared || !site.sections[section].gate.is_looser_than(page.gate) {
-                continue;
-            }
-            let text = &page.source.text;
-            let position = Position::of_offset(text, page.source.body_offset + offset);
-            let folder = page.asset_folder();
-            warnings.push(
-                Diagnostic::warning(
-                    display_path(content_dir, &page.file),
-                    format!("`{}` is published to tiers that cannot see this page", target.suffix),
-                )
-                .at(text, position)
-                .with_help(format!(
-                    "if the file is gated material, move it into `{}`",
-                    display_path(content_dir, &folder).display()
-                )),
-            );
+    for (target, offset) in page.body.targets_with_offsets() {
+        let Node::Section(section) = target.node else { continue };
+        let shared = !target.suffix.is_empty() && !target.suffix.starts_with('#');
+        if !shared || !sections[section].gate.is_looser_than(page.gate) {
+            continue;
         }
+        let text = &page.source.text;
+        let position = Position::of_offset(text, page.source.body_offset + offset);
+        let folder = page.asset_folder();
+        warnings.push(
+            Diagnostic::warning(
+                display_path(content_dir, &page.file),
+                format!("`{}` is published to tiers that cannot see this page", target.suffix),
+            )
+            .at(text, position)
+            .with_help(format!(
+                "if the file is gated material, move it into `{}`",
+                display_path(content_dir, &folder).display()
+            )),
+        );
     }
     warnings
 }

@@ -9,7 +9,7 @@
 //! never run through the template engine. In email templates and one-pagers it is a
 //! placeholder, marked up for the partner to fill in ([`placeholder`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -117,8 +117,10 @@ pub struct Heading {
 /// A page body rendered to HTML with slots for internal links.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
-    /// HTML pieces; a slot goes between each pair of consecutive pieces.
-    pieces: Vec<String>,
+    /// The HTML with a [`MARK`] where each slot goes, LZ4-compressed: a site's bodies are held
+    /// from loading until every tier has rendered, and compressed they take a third of the
+    /// memory for a few milliseconds of work.
+    html: Vec<u8>,
     slots: Vec<Slot>,
     pub headings: Vec<Heading>,
     pub broken_links: Vec<BrokenLink>,
@@ -170,41 +172,61 @@ pub fn options() -> Options {
 pub fn render(body: &str, resolver: &dyn Resolve, kind: Kind) -> Rendered {
     let body = body.replace(MARK, "\u{fffd}");
     // Task items are named after their text, which follows their marker: a first pass reads
-    // those names, only for a body that can hold one. The events are never all held at once
-    // (the longest page of a large site makes hundreds of thousands).
+    // those names, only for a body that can hold one.
     let texts = match body.contains("[ ]") || body.contains("[x]") || body.contains("[X]") {
         true => tasks::item_texts(Parser::new_ext(&body, options())),
         false => Default::default(),
     };
-    let events = Parser::new_ext(&body, options()).into_offset_iter();
     let mut renderer = Renderer {
         resolver,
-        out: Vec::new(),
+        out: VecDeque::new(),
         rendered: Rendered::default(),
         open_links: Vec::new(),
+        in_first_paragraph: None,
         keep_line_breaks: kind.keeps_line_breaks(),
         ids: HashSet::new(),
         suffixes: HashMap::new(),
         checkboxes: tasks::Checkboxes::new(texts),
     };
-    renderer.run(events);
-    let out =
-        if kind.has_placeholders() { placeholder::mark_events(renderer.out) } else { renderer.out };
+    let mut events = Parser::new_ext(&body, options()).into_offset_iter();
     let mut html = String::with_capacity(body.len() * 5 / 4);
-    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    if kind.has_placeholders() {
+        // Placeholders are marked across the whole of an email or one-pager, which is short.
+        while let Some((event, range)) = events.next() {
+            renderer.step(event, range, &mut events);
+        }
+        let out = placeholder::mark_events(renderer.out.drain(..).collect());
+        pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    } else {
+        // The events stream from the parser to the HTML writer: the longest page of a large
+        // site makes hundreds of thousands, and they are never all held at once.
+        let stream = std::iter::from_fn(|| {
+            loop {
+                if let Some(event) = renderer.out.pop_front() {
+                    return Some(event);
+                }
+                let (event, range) = events.next()?;
+                renderer.step(event, range, &mut events);
+            }
+        });
+        pulldown_cmark::html::push_html(&mut html, stream);
+    }
+    debug_assert_eq!(html.matches(MARK).count(), renderer.rendered.slots.len());
     let mut rendered = renderer.rendered;
-    rendered.pieces = html.split(MARK).map(str::to_string).collect();
-    rendered.fingerprint = crate::fingerprint::of((&rendered.pieces, &rendered.slots));
-    debug_assert_eq!(rendered.pieces.len(), rendered.slots.len() + 1);
+    rendered.fingerprint = crate::fingerprint::of((&html, &rendered.slots));
+    rendered.html = lz4_flex::compress_prepend_size(html.as_bytes());
     rendered
 }
 
 struct Renderer<'r, 'a> {
     resolver: &'r dyn Resolve,
-    out: Vec<Event<'a>>,
+    /// Events ready for the HTML writer.
+    out: VecDeque<Event<'a>>,
     rendered: Rendered,
     /// For each open link: the target when it became a slot.
     open_links: Vec<Option<Target>>,
+    /// Whether the text read is in the first paragraph (`Some(true)`), after it, or before it.
+    in_first_paragraph: Option<bool>,
     keep_line_breaks: bool,
     /// Heading ids given so far, and the last suffix tried for each repeated one.
     ids: HashSet<String>,
@@ -213,68 +235,71 @@ struct Renderer<'r, 'a> {
 }
 
 impl<'a> Renderer<'_, 'a> {
-    fn run(&mut self, events: impl Iterator<Item = (Event<'a>, Range<usize>)>) {
-        let mut events = events.peekable();
-        let mut in_first_paragraph = None;
-        while let Some((event, range)) = events.next() {
-            match event {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                    let inner: Vec<(Event<'a>, Range<usize>)> = events
-                        .by_ref()
-                        .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
-                        .collect();
-                    self.heading(level, id, classes, attrs, inner);
-                }
-                Event::Start(tag @ Tag::Link { .. }) => self.link_start(tag, range.start),
-                Event::End(TagEnd::Link) => match self.open_links.pop().flatten() {
-                    Some(target) => self.slot(Slot::LinkEnd { target }),
-                    None => self.out.push(Event::End(TagEnd::Link)),
-                },
-                Event::Start(tag @ Tag::Image { .. }) => {
-                    let inner: Vec<Event<'a>> = until_image_end(&mut events);
-                    self.image(tag, inner, range.start);
-                }
-                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref info)))
-                    if video::is_video(info) =>
-                {
-                    let inner: Vec<(Event<'a>, Range<usize>)> = events
-                        .by_ref()
-                        .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::CodeBlock)))
-                        .collect();
-                    self.video(event, range.start, inner);
-                }
-                Event::TaskListMarker(done) => {
-                    let checkbox = self.checkboxes.next(done);
-                    self.out.push(Event::InlineHtml(CowStr::from(checkbox)));
-                }
-                Event::Start(Tag::Paragraph) if in_first_paragraph.is_none() => {
-                    in_first_paragraph = Some(true);
-                    self.out.push(Event::Start(Tag::Paragraph));
-                }
-                Event::End(TagEnd::Paragraph) if in_first_paragraph == Some(true) => {
-                    in_first_paragraph = Some(false);
-                    self.out.push(Event::End(TagEnd::Paragraph));
-                }
-                Event::Text(ref text) | Event::Code(ref text)
-                    if in_first_paragraph == Some(true) =>
-                {
-                    self.rendered.summary.push_str(text);
-                    self.out.push(event);
-                }
-                Event::SoftBreak => {
-                    if in_first_paragraph == Some(true) {
-                        self.rendered.summary.push(' ');
-                    }
-                    self.out.push(if self.keep_line_breaks { Event::HardBreak } else { event });
-                }
-                other => self.out.push(other),
+    /// Takes one event, and with it those up to the end of a heading, image or video block,
+    /// and queues what they render to.
+    fn step(
+        &mut self,
+        event: Event<'a>,
+        range: Range<usize>,
+        events: &mut impl Iterator<Item = (Event<'a>, Range<usize>)>,
+    ) {
+        match event {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                let inner: Vec<(Event<'a>, Range<usize>)> = events
+                    .by_ref()
+                    .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::Heading(_))))
+                    .collect();
+                self.heading(level, id, classes, attrs, inner);
             }
+            Event::Start(tag @ Tag::Link { .. }) => self.link_start(tag, range.start),
+            Event::End(TagEnd::Link) => match self.open_links.pop().flatten() {
+                Some(target) => self.slot(Slot::LinkEnd { target }),
+                None => self.out.push_back(Event::End(TagEnd::Link)),
+            },
+            Event::Start(tag @ Tag::Image { .. }) => {
+                let inner: Vec<Event<'a>> = until_image_end(events);
+                self.image(tag, inner, range.start);
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref info)))
+                if video::is_video(info) =>
+            {
+                let inner: Vec<(Event<'a>, Range<usize>)> = events
+                    .by_ref()
+                    .take_while(|(e, _)| !matches!(e, Event::End(TagEnd::CodeBlock)))
+                    .collect();
+                self.video(event, range.start, inner);
+            }
+            Event::TaskListMarker(done) => {
+                let checkbox = self.checkboxes.next(done);
+                self.out.push_back(Event::InlineHtml(CowStr::from(checkbox)));
+            }
+            Event::Start(Tag::Paragraph) if self.in_first_paragraph.is_none() => {
+                self.in_first_paragraph = Some(true);
+                self.out.push_back(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) if self.in_first_paragraph == Some(true) => {
+                self.in_first_paragraph = Some(false);
+                self.out.push_back(Event::End(TagEnd::Paragraph));
+            }
+            Event::Text(ref text) | Event::Code(ref text)
+                if self.in_first_paragraph == Some(true) =>
+            {
+                self.rendered.summary.push_str(text);
+                self.out.push_back(event);
+            }
+            Event::SoftBreak => {
+                if self.in_first_paragraph == Some(true) {
+                    self.rendered.summary.push(' ');
+                }
+                self.out.push_back(if self.keep_line_breaks { Event::HardBreak } else { event });
+            }
+            other => self.out.push_back(other),
         }
     }
 
     fn slot(&mut self, slot: Slot) {
         self.rendered.slots.push(slot);
-        self.out.push(Event::InlineHtml(CowStr::from(MARK.to_string())));
+        self.out.push_back(Event::InlineHtml(CowStr::from(MARK.to_string())));
     }
 
     fn heading(
@@ -294,16 +319,22 @@ impl<'a> Renderer<'_, 'a> {
         let id = self.unique_id(if wanted.is_empty() { "section".into() } else { wanted });
         self.rendered.headings.push(Heading { level: level as u8, id: id.clone(), text });
         let tag = Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs };
-        self.out.push(Event::Start(tag));
+        self.out.push_back(Event::Start(tag));
         // Headings may hold links too; run them through the same slot logic, keeping their
         // offsets so a broken link in a heading is reported on its own line.
         self.run_inline(inner);
-        self.out.push(Event::End(TagEnd::Heading(level)));
+        self.out.push_back(Event::End(TagEnd::Heading(level)));
     }
 
+    /// Runs the events inside a heading, which add nothing to the summary.
     fn run_inline(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
         let summary = std::mem::take(&mut self.rendered.summary);
-        self.run(events.into_iter());
+        let in_first_paragraph = self.in_first_paragraph.take();
+        let mut events = events.into_iter();
+        while let Some((event, range)) = events.next() {
+            self.step(event, range, &mut events);
+        }
+        self.in_first_paragraph = in_first_paragraph;
         self.rendered.summary = summary;
     }
 
@@ -337,7 +368,7 @@ impl<'a> Renderer<'_, 'a> {
             }
             Err(tag) => {
                 self.open_links.push(None);
-                self.out.push(Event::Start(tag));
+                self.out.push_back(Event::Start(tag));
             }
         }
     }
@@ -349,16 +380,18 @@ impl<'a> Renderer<'_, 'a> {
             Ok(found) => {
                 for part in found.parts() {
                     match part {
-                        video::Part::Html(html) => self.out.push(Event::Html(CowStr::from(html))),
+                        video::Part::Html(html) => {
+                            self.out.push_back(Event::Html(CowStr::from(html)))
+                        }
                         video::Part::File(file) => self.file_address(&file),
                     }
                 }
             }
             Err(problems) => {
                 self.rendered.video_problems.extend(problems);
-                self.out.push(start);
+                self.out.push_back(start);
                 self.out.extend(inner.into_iter().map(|(e, _)| e));
-                self.out.push(Event::End(TagEnd::CodeBlock));
+                self.out.push_back(Event::End(TagEnd::CodeBlock));
             }
         }
     }
@@ -368,7 +401,7 @@ impl<'a> Renderer<'_, 'a> {
     fn file_address(&mut self, file: &video::FileName) {
         match self.resolve(&file.name, file.offset) {
             Some(target) => self.slot(Slot::Url { target, offset: file.offset }),
-            None => self.out.push(Event::Html(CowStr::from(escape(&file.name)))),
+            None => self.out.push_back(Event::Html(CowStr::from(escape(&file.name)))),
         }
     }
 
@@ -393,9 +426,9 @@ impl<'a> Renderer<'_, 'a> {
                 self.slot(Slot::Image { target, alt, title, offset });
             }
             Err(tag) => {
-                self.out.push(Event::Start(tag));
+                self.out.push_back(Event::Start(tag));
                 self.out.extend(inner);
-                self.out.push(Event::End(TagEnd::Image));
+                self.out.push_back(Event::End(TagEnd::Image));
             }
         }
     }
@@ -431,15 +464,22 @@ impl<'a> Renderer<'_, 'a> {
 impl Rendered {
     /// The finished HTML for one tier.
     pub fn fill(&self, tier: &dyn Fill) -> String {
-        let mut html =
-            String::with_capacity(self.pieces.iter().map(String::len).sum::<usize>() + 64);
-        let mut pieces = self.pieces.iter();
-        html.push_str(pieces.next().map_or("", String::as_str));
+        let stored = self.html();
+        let mut html = String::with_capacity(stored.len() + 64);
+        let mut pieces = stored.split(MARK);
+        html.push_str(pieces.next().unwrap_or_default());
         for (slot, piece) in self.slots.iter().zip(pieces) {
             write_slot(&mut html, slot, tier);
             html.push_str(piece);
         }
         html
+    }
+
+    /// The HTML as rendered, with a [`MARK`] for each slot.
+    fn html(&self) -> String {
+        // It was compressed from a `String` here; failing that, the body reads as empty.
+        let bytes = lz4_flex::decompress_size_prepended(&self.html).unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
     }
 
     /// Every target the body points to, with the byte offset of its link in the body.

@@ -75,6 +75,8 @@ pub enum RenderError {
          help: give the page a shorter `slug`, or rename the file"
     )]
     NameTooLong { tier: String, path: String },
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 /// What one tier's render works from.
@@ -88,50 +90,101 @@ pub struct TierJob<'a> {
     pub previous: Option<&'a TierOutput>,
 }
 
-/// Renders the whole site of one tier.
+/// Renders the whole site of one tier, in memory.
 pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
+    let mut files = Vec::new();
+    let rendered = render_tier_into(job, &mut |batch| {
+        files.extend(batch);
+        Ok(())
+    })?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(TierOutput {
+        tier: job.tier.id.clone(),
+        files,
+        pages: rendered.pages,
+        fingerprints: rendered.fingerprints,
+        searchable: rendered.searchable,
+        search_fingerprint: None,
+    })
+}
+
+/// How many pages render before they are handed on: enough to keep every core busy, few enough
+/// that a tier written as it renders never holds all its pages.
+const BATCH: usize = 64;
+
+/// What [`render_tier_into`] tells besides the files it hands on.
+pub struct TierRender {
+    pub pages: usize,
+    fingerprints: HashMap<String, u64>,
+    searchable: Option<Vec<String>>,
+}
+
+/// Renders the whole site of one tier and hands its files to `sink` in batches, pages as they
+/// render. Two files that want one path are found only once all are rendered, so a sink that
+/// writes must be able to take back what it wrote, as [`crate::output::Staging`] does.
+pub fn render_tier_into(
+    job: &TierJob<'_>,
+    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), RenderError>,
+) -> Result<TierRender, RenderError> {
     let view = TierView::new(job.site, job.tier, job.base.clone());
     let renderer = Renderer::new(job, &view);
+    let mut paths = Vec::new();
+    let mut fingerprints = HashMap::new();
+    let mut hand_on = |batch: Vec<(OutputFile, u64)>| {
+        let files = batch.into_iter().map(|(file, fingerprint)| {
+            fingerprints.insert(file.path.clone(), fingerprint);
+            file
+        });
+        hand_on_files(sink, &mut paths, files.collect())
+    };
     let ids: Vec<usize> = view.pages().collect();
-    let mut rendered: Vec<(OutputFile, u64)> =
-        ids.par_iter().map(|&id| renderer.page(id)).collect::<Result<_, _>>()?;
-    let pages = rendered.len();
+    for batch in ids.chunks(BATCH) {
+        hand_on(batch.par_iter().map(|&id| renderer.page(id)).collect::<Result<_, _>>()?)?;
+    }
     let sections: Vec<usize> = view.sections().collect();
-    let listings: Vec<(OutputFile, u64)> =
+    let mut rest: Vec<(OutputFile, u64)> =
         sections.par_iter().map(|&id| renderer.section(id)).collect::<Result<_, _>>()?;
-    rendered.extend(listings);
-    rendered.extend(renderer.program_pages()?);
+    rest.extend(renderer.program_pages()?);
     // Pages and section listings are what a partner searches; tag pages only list them again.
-    let searchable =
-        job.program.search.then(|| rendered.iter().map(|(f, _)| f.path.clone()).collect());
-    rendered.extend(renderer.tags()?);
-    rendered.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
+    let searchable = job.program.search.then(|| {
+        let pages = view.pages().map(|id| format!("{}index.html", view.site.pages[id].path));
+        pages.chain(rest.iter().map(|(f, _)| f.path.clone())).collect()
+    });
+    rest.extend(renderer.tags()?);
+    rest.push(renderer.plain("404.html", "404.html", renderer.inputs())?);
     if job.program.search {
         let search_page = format!("{}/index.html", crate::content::SEARCH);
-        rendered.push(renderer.plain(&search_page, "search.html", renderer.inputs())?);
+        rest.push(renderer.plain(&search_page, "search.html", renderer.inputs())?);
     }
     // Where the intake service sends a partner after a form post; without an intake, nothing
     // would link to it.
     if job.program.intake_url.is_some() {
         let path = format!("{}/index.html", crate::content::REFERRAL_RECEIVED);
-        rendered.push(renderer.plain(&path, "referral-received.html", renderer.inputs())?);
+        rest.push(renderer.plain(&path, "referral-received.html", renderer.inputs())?);
     }
-    rendered.push(renderer.sitemap()?);
-    rendered.extend(renderer.feed()?);
-    rendered.extend(renderer.redirects()?);
-    rendered.push(renderer.plain("robots.txt", "robots.txt", renderer.inputs())?);
-    let fingerprints =
-        rendered.iter().map(|(f, fingerprint)| (f.path.clone(), *fingerprint)).collect();
-    let mut files: Vec<OutputFile> = rendered.into_iter().map(|(f, _)| f).collect();
-    files.extend(view.assets());
+    rest.push(renderer.sitemap()?);
+    rest.extend(renderer.feed()?);
+    rest.extend(renderer.redirects()?);
+    rest.push(renderer.plain("robots.txt", "robots.txt", renderer.inputs())?);
+    hand_on(rest)?;
+    hand_on_files(sink, &mut paths, view.assets().collect())?;
     // Content files come before theme files, so a site's own file replaces the theme's.
-    let theme_files: Vec<OutputFile> = job.theme.static_files().collect();
-    let content_paths: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    files.extend(theme_files.into_iter().filter(|f| !content_paths.contains(&f.path)));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    check_conflicts(&job.tier.id, &files)?;
-    let tier = job.tier.id.clone();
-    Ok(TierOutput { tier, files, pages, fingerprints, searchable, search_fingerprint: None })
+    let content_paths: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let theme_files: Vec<OutputFile> =
+        job.theme.static_files().filter(|f| !content_paths.contains(f.path.as_str())).collect();
+    hand_on_files(sink, &mut paths, theme_files)?;
+    paths.sort();
+    check_conflicts(&job.tier.id, &paths)?;
+    Ok(TierRender { pages: ids.len(), fingerprints, searchable })
+}
+
+fn hand_on_files(
+    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), RenderError>,
+    paths: &mut Vec<String>,
+    files: Vec<OutputFile>,
+) -> Result<(), RenderError> {
+    paths.extend(files.iter().map(|f| f.path.clone()));
+    sink(files)
 }
 
 /// What a path is on the most forgiving file systems: case does not count (macOS, Windows),
@@ -148,28 +201,28 @@ fn collision_key(path: &str) -> String {
 
 /// Two files at one path, or a file where another needs a folder, would make one overwrite or
 /// block the other.
-fn check_conflicts(tier: &str, sorted: &[OutputFile]) -> Result<(), RenderError> {
+fn check_conflicts(tier: &str, sorted: &[String]) -> Result<(), RenderError> {
     let conflict = |path: &str, other: Option<&str>| RenderError::Conflict {
         tier: tier.to_string(),
         path: path.to_string(),
         other: other.map(str::to_string),
     };
     let mut seen: HashMap<String, &str> = HashMap::new();
-    for file in sorted {
-        if let Some(other) = seen.insert(collision_key(&file.path), &file.path) {
-            return Err(conflict(&file.path, (other != file.path).then_some(other)));
+    for path in sorted {
+        if let Some(other) = seen.insert(collision_key(path), path) {
+            return Err(conflict(path, (other != path).then_some(other)));
         }
     }
     // Most file systems allow names of at most 255 bytes.
-    if let Some(file) = sorted.iter().find(|f| f.path.split('/').any(|part| part.len() > 255)) {
-        return Err(RenderError::NameTooLong { tier: tier.to_string(), path: file.path.clone() });
+    if let Some(path) = sorted.iter().find(|p| p.split('/').any(|part| part.len() > 255)) {
+        return Err(RenderError::NameTooLong { tier: tier.to_string(), path: path.clone() });
     }
-    let files: HashSet<&str> = sorted.iter().map(|f| f.path.as_str()).collect();
-    for file in sorted {
-        let mut folder = file.path.as_str();
+    let files: HashSet<&str> = sorted.iter().map(String::as_str).collect();
+    for path in sorted {
+        let mut folder = path.as_str();
         while let Some((parent, _)) = folder.rsplit_once('/') {
             if files.contains(parent) {
-                return Err(conflict(parent, Some(&file.path)));
+                return Err(conflict(parent, Some(path)));
             }
             folder = parent;
         }

@@ -142,7 +142,7 @@ impl Live {
             options,
             snapshot: Default::default(),
             outputs: Vec::new(),
-            cache: Default::default(),
+            cache: crate::content::Cache::kept(),
             warnings: Default::default(),
         }
     }

@@ -61,6 +61,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    free_large_buffers_at_once();
     let cli = Cli::parse();
     init_logging(&cli.global);
     match cli.command {
@@ -70,6 +71,19 @@ fn main() -> ExitCode {
         Command::Intake(args) => intake::run(args),
         Command::Referrals(args) => referrals::run(args),
         Command::Statements(args) => statements::run(args),
+    }
+}
+
+/// glibc raises its threshold for giving a large block its own mapping each time such a block
+/// is freed. After that, a build's large short-lived buffers (a long page's HTML, a batch of
+/// pages) come from the heap, where freed space stays with the process: the three tiers of the
+/// 1,107-page bench corpus peaked at 58 MB instead of 44 MB. Setting the threshold, here to
+/// glibc's own starting value, keeps it fixed.
+fn free_large_buffers_at_once() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a setting of the allocator, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
