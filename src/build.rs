@@ -285,12 +285,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         })?;
     output::prepare(&options.root, &options.output)?;
     let model = load(&options.root, options.drafts)?;
+    tracing::debug!("loaded in {} ms", started.elapsed().as_millis());
     let tiers = select_tiers(&model.program, &options.tiers)?;
     let warnings = check_links(&model, &tiers, options)?;
+    tracing::debug!("links checked in {} ms", started.elapsed().as_millis());
     let scope = if options.tiers.is_empty() { Scope::Everything } else { Scope::TheseTiers };
     // One tier at a time: each is rendered, staged on disk and let go before the next, so
     // memory holds one tier's files at most, and without search only a batch of its pages.
-    // Nothing is in place until every tier has rendered and the staging is committed.
+    // Nothing an earlier build wrote changes until every tier has rendered and the staging is
+    // committed.
     let mut staging = output::Staging::begin(&options.output, scope)?;
     let mut built = Vec::with_capacity(tiers.len());
     let mut stale_indexes = Vec::new();
@@ -301,6 +304,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
                 render::render_tier_into(job, &mut |files| Ok(staging.stage(&tier.id, &files)?))
             })?;
             built.push((tier.id.clone(), rendered.pages));
+            tracing::debug!("tier `{}` written in {} ms", tier.id, started.elapsed().as_millis());
             continue;
         }
         let mut output = render_one(&model, tier, base_url.as_ref(), None)?;

@@ -141,11 +141,12 @@ fn absolute(path: &Path) -> Result<PathBuf, OutputError> {
     Ok(resolved)
 }
 
-/// A write in two steps, so a build can hand over one tier at a time and keep only that tier
-/// in memory, yet change nothing a reader sees until every tier has rendered:
+/// A write in two steps, so a build can hand over its files a batch at a time and keep only
+/// that batch in memory, yet change nothing a reader sees until every tier has rendered:
 /// [`Staging::stage`] writes each changed file beside its target under a temporary name, and
 /// [`Staging::commit`] removes stale files and renames the staged ones into place. Dropped
-/// without a commit, it deletes what it staged.
+/// without a commit, it deletes what it staged. Into an output folder the build created, which
+/// nobody reads yet, files go straight to their place, and a failed build removes the folder.
 pub struct Staging {
     output: PathBuf,
     scope: Scope,
@@ -159,10 +160,17 @@ pub struct Staging {
     /// What the manifest on disk lists now: the previous build's files, this build's, and the
     /// temporary files, so that a build stopped half way leaves nothing unaccounted for.
     listed: BTreeSet<String>,
+    /// Whether entries were appended to the manifest on disk, which is then out of order.
+    appended: bool,
     /// Folders under the output known not to pass through a symbolic link.
     safe_folders: HashSet<PathBuf>,
     tiers: Vec<String>,
     unchanged: usize,
+    /// Files written straight to their place, in a folder this build created.
+    written_in_place: usize,
+    /// The first write that failed in such a folder: kept until the commit, so that a clash
+    /// between two paths, found when every file has rendered, is what gets reported.
+    failed: Option<OutputError>,
     committed: bool,
     /// Whether this build created the output folder: a build that fails removes it again.
     created: bool,
@@ -182,12 +190,15 @@ impl Staging {
             _lock: lock,
             marker,
             listed: previous.clone(),
+            appended: false,
             previous,
             safe_folders: HashSet::new(),
             manifest: BTreeSet::new(),
             staged: Vec::new(),
             tiers: Vec::new(),
             unchanged: 0,
+            written_in_place: 0,
+            failed: None,
             committed: false,
             created,
         })
@@ -212,6 +223,9 @@ impl Staging {
         if !self.tiers.iter().any(|t| t == tier) {
             self.tiers.push(tier.to_string());
         }
+        if self.created {
+            return self.write_in_place(&targets, unlisted);
+        }
         check_targets(&self.output, &targets, &self.previous, &mut self.safe_folders)?;
         let changed: Vec<(PathBuf, &OutputFile)> =
             targets.into_par_iter().filter(|(path, file)| !holds(path, &file.contents)).collect();
@@ -220,12 +234,71 @@ impl Staging {
             changed.iter().map(|(path, _)| (temporary_beside(path), path.clone())).collect();
         // Listed before they exist, so a build stopped half way leaves none unaccounted for.
         unlisted.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
-        add_to_manifest(&self.marker, &unlisted, &self.listed)?;
-        self.listed.extend(unlisted);
+        self.list(unlisted)?;
         changed.par_iter().zip(&staged).try_for_each(|((path, file), (temporary, _))| {
             self.stage_one(path, &file.contents, temporary)
         })?;
         self.staged.extend(staged);
+        Ok(())
+    }
+
+    /// Adds `entries` to the manifest on disk: appended when it is a plain file, so a site staged
+    /// batch by batch does not have its list written again and again.
+    fn list(&mut self, entries: Vec<String>) -> Result<(), OutputError> {
+        use std::io::Write;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if !self.marker.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            let all: BTreeSet<String> = self.listed.iter().chain(&entries).cloned().collect();
+            write_manifest(&self.marker, &all, self.on_disk())?;
+            self.appended = false;
+        } else {
+            let mut text = String::new();
+            for entry in &entries {
+                text.push_str(entry);
+                text.push('\n');
+            }
+            let mut file = std::fs::File::options()
+                .append(true)
+                .open(&self.marker)
+                .map_err(io_error(&self.marker))?;
+            file.write_all(text.as_bytes()).map_err(io_error(&self.marker))?;
+            self.appended = true;
+        }
+        self.listed.extend(entries);
+        Ok(())
+    }
+
+    /// What the manifest on disk lists, when it is written in order.
+    fn on_disk(&self) -> Option<&BTreeSet<String>> {
+        (!self.appended).then_some(&self.listed)
+    }
+
+    /// Writes files straight to their place in a folder this build created: nobody else has
+    /// anything there or reads it yet, and a build that fails removes the whole folder. They
+    /// are listed first, so a build stopped half way leaves no file unaccounted for.
+    fn write_in_place(
+        &mut self,
+        targets: &[(PathBuf, &OutputFile)],
+        unlisted: Vec<String>,
+    ) -> Result<(), OutputError> {
+        self.list(unlisted)?;
+        let failed = targets.par_iter().find_map_any(|(path, file)| {
+            let parent = path.parent().expect("output files live in a folder");
+            let bytes = match bytes_of(&file.contents) {
+                Ok(bytes) => bytes,
+                Err(e) => return Some(e),
+            };
+            std::fs::create_dir_all(parent)
+                .map_err(io_error(parent))
+                .and_then(|()| std::fs::write(path, &bytes).map_err(io_error(path)))
+                .err()
+        });
+        self.written_in_place += targets.len();
+        if self.failed.is_none() {
+            self.failed = failed;
+        }
         Ok(())
     }
 
@@ -264,6 +337,9 @@ impl Staging {
     /// Removes the files the previous build wrote that this one did not produce, puts every
     /// staged file in place, and records the new list of files.
     pub fn commit(mut self) -> Result<WriteReport, OutputError> {
+        if let Some(failed) = self.failed.take() {
+            return Err(failed);
+        }
         let output = self.output.clone();
         let mut manifest = std::mem::take(&mut self.manifest);
         if self.scope == Scope::TheseTiers {
@@ -294,7 +370,7 @@ impl Staging {
             std::fs::rename(temporary, path).map_err(io_error(path))
         })?;
         self.committed = true;
-        write_manifest(&self.marker, &manifest, &self.listed)?;
+        write_manifest(&self.marker, &manifest, self.on_disk())?;
         let roots: Vec<PathBuf> = match self.scope {
             Scope::Everything => vec![output.clone()],
             Scope::TheseTiers => self.tiers.iter().map(|t| output.join(t)).collect(),
@@ -304,7 +380,8 @@ impl Staging {
             true => Vec::new(),
             false => foreign_files(&output, &roots, &manifest, &self.marker),
         };
-        Ok(WriteReport { written: staged.len(), unchanged: self.unchanged, removed, foreign })
+        let written = staged.len() + self.written_in_place;
+        Ok(WriteReport { written, unchanged: self.unchanged, removed, foreign })
     }
 }
 
@@ -323,7 +400,7 @@ impl Drop for Staging {
             remove_empty_folders(&self.output, temporary);
         }
         // Back to the list the output had: the staged files are gone, and nothing else moved.
-        if let Err(e) = write_manifest(&self.marker, &self.previous, &self.listed) {
+        if let Err(e) = write_manifest(&self.marker, &self.previous, self.on_disk()) {
             tracing::warn!("{e}");
         }
     }
@@ -448,12 +525,13 @@ fn read_manifest(marker: &Path) -> Result<BTreeSet<String>, OutputError> {
     }
 }
 
+/// Writes the manifest, unless `on_disk` (what the file lists, in order) is the same list.
 fn write_manifest(
     marker: &Path,
     manifest: &BTreeSet<String>,
-    previous: &BTreeSet<String>,
+    on_disk: Option<&BTreeSet<String>>,
 ) -> Result<(), OutputError> {
-    if manifest == previous && marker.is_file() {
+    if on_disk == Some(manifest) && marker.is_file() {
         return Ok(());
     }
     let mut text = MANIFEST_HEADER.to_string();
@@ -462,31 +540,6 @@ fn write_manifest(
         text.push('\n');
     }
     write_if_changed(marker, &Contents::Bytes(text.into_bytes().into())).map(|_| ())
-}
-
-/// Adds `entries` to the manifest on disk, which lists `listed`: appended to the file when it
-/// is a plain file, so staging a large site batch by batch does not write its list again and
-/// again.
-fn add_to_manifest(
-    marker: &Path,
-    entries: &[String],
-    listed: &BTreeSet<String>,
-) -> Result<(), OutputError> {
-    use std::io::Write;
-    if entries.is_empty() {
-        return Ok(());
-    }
-    if !marker.symlink_metadata().is_ok_and(|m| m.is_file()) {
-        let all: BTreeSet<String> = listed.iter().chain(entries).cloned().collect();
-        return write_manifest(marker, &all, listed);
-    }
-    let mut text = String::new();
-    for entry in entries {
-        text.push_str(entry);
-        text.push('\n');
-    }
-    let mut file = std::fs::File::options().append(true).open(marker).map_err(io_error(marker))?;
-    file.write_all(text.as_bytes()).map_err(io_error(marker))
 }
 
 /// Removes the folders between a removed file and the output root that are now empty.

@@ -525,3 +525,17 @@ fn a_page_that_fails_after_others_were_written_leaves_the_output_as_it_was() {
     );
     assert!(!site.read_output("strategic/guides/page-000/index.html").contains("Changed."));
 }
+
+/// Into a folder that did not exist, files go straight to their place; a first build that fails
+/// after some were written removes the folder it created.
+#[test]
+fn a_first_build_that_fails_half_way_leaves_no_output_folder() {
+    let site = site_without_search(150);
+    site.write(
+        "themes/default/templates/page.html",
+        "{% if page.title == \"Guide 149\" %}{{ missing.value }}{% endif %}{{ page.content | safe }}",
+    );
+    let error = site.build().unwrap_err();
+    assert!(error.to_string().contains("page-149.md"), "{error}");
+    assert!(!site.output().exists(), "the folder this build created is gone");
+}
