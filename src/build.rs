@@ -301,7 +301,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         if !model.program.search {
             // Nothing needs a page once it is on disk: each batch is staged as it renders.
             let rendered = with_job(&model, tier, base_url.as_ref(), None, |job| {
-                render::render_tier_into(job, &mut |files| Ok(staging.stage(&tier.id, &files)?))
+                render::render_tier_into(job, &mut |files| -> Result<(), BuildError> {
+                    Ok(staging.stage(&tier.id, &files)?)
+                })
             })?;
             built.push((tier.id.clone(), rendered.pages));
             tracing::debug!("tier `{}` written in {} ms", tier.id, started.elapsed().as_millis());

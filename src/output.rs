@@ -7,7 +7,7 @@
 //!
 //! Rendering hands each tier's files over as [`OutputFile`]s, ready to write.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -160,17 +160,16 @@ pub struct Staging {
     /// What the manifest on disk lists now: the previous build's files, this build's, and the
     /// temporary files, so that a build stopped half way leaves nothing unaccounted for.
     listed: BTreeSet<String>,
-    /// Whether entries were appended to the manifest on disk, which is then out of order.
-    appended: bool,
-    /// Folders under the output known not to pass through a symbolic link.
-    safe_folders: HashSet<PathBuf>,
+    /// Folders under the output looked at for links and files in the way, and whether a file
+    /// of the previous build stands in the way of each.
+    folders: HashMap<PathBuf, bool>,
     tiers: Vec<String>,
     unchanged: usize,
     /// Files written straight to their place, in a folder this build created.
     written_in_place: usize,
-    /// The first write that failed in such a folder: kept until the commit, so that a clash
-    /// between two paths, found when every file has rendered, is what gets reported.
-    failed: Option<OutputError>,
+    /// The first write that failed in such a folder, and its tier: kept until the tier has
+    /// rendered, so that a clash between two of its paths, found then, is what gets reported.
+    failed: Option<(String, OutputError)>,
     committed: bool,
     /// Whether this build created the output folder: a build that fails removes it again.
     created: bool,
@@ -190,9 +189,8 @@ impl Staging {
             _lock: lock,
             marker,
             listed: previous.clone(),
-            appended: false,
             previous,
-            safe_folders: HashSet::new(),
+            folders: HashMap::new(),
             manifest: BTreeSet::new(),
             staged: Vec::new(),
             tiers: Vec::new(),
@@ -224,26 +222,41 @@ impl Staging {
             self.tiers.push(tier.to_string());
         }
         if self.created {
-            return self.write_in_place(&targets, unlisted);
+            if self.failed.as_ref().is_some_and(|(failed, _)| failed != tier) {
+                return Err(self.failed.take().expect("checked above").1);
+            }
+            return self.write_in_place(tier, &targets, unlisted);
         }
-        check_targets(&self.output, &targets, &self.previous, &mut self.safe_folders)?;
-        let changed: Vec<(PathBuf, &OutputFile)> =
-            targets.into_par_iter().filter(|(path, file)| !holds(path, &file.contents)).collect();
+        let blocked = check_targets(&self.output, &targets, &self.previous, &mut self.folders)?;
+        let changed: Vec<(PathBuf, &OutputFile, bool)> = targets
+            .into_par_iter()
+            .zip(blocked)
+            .filter(|((path, file), _)| !holds(path, &file.contents))
+            .map(|((path, file), blocked)| (path, file, blocked))
+            .collect();
         self.unchanged += files.len() - changed.len();
-        let staged: Vec<(PathBuf, PathBuf)> =
-            changed.iter().map(|(path, _)| (temporary_beside(path), path.clone())).collect();
+        // A file whose folder is blocked waits at the top of the output, where its folder's
+        // ancestors cannot be in the way.
+        let staged: Vec<(PathBuf, PathBuf)> = changed
+            .iter()
+            .map(|(path, _, blocked)| {
+                let folder = if *blocked { &self.output } else { parent(path) };
+                (temporary_in(folder), path.clone())
+            })
+            .collect();
         // Listed before they exist, so a build stopped half way leaves none unaccounted for.
         unlisted.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
         self.list(unlisted)?;
-        changed.par_iter().zip(&staged).try_for_each(|((path, file), (temporary, _))| {
-            self.stage_one(path, &file.contents, temporary)
+        changed.par_iter().zip(&staged).try_for_each(|((_, file, _), (temporary, path))| {
+            stage_one(path, &file.contents, temporary)
         })?;
         self.staged.extend(staged);
         Ok(())
     }
 
     /// Adds `entries` to the manifest on disk: appended when it is a plain file, so a site staged
-    /// batch by batch does not have its list written again and again.
+    /// batch by batch does not have its list written again and again. The commit writes it
+    /// whole and in order.
     fn list(&mut self, entries: Vec<String>) -> Result<(), OutputError> {
         use std::io::Write;
         if entries.is_empty() {
@@ -251,10 +264,10 @@ impl Staging {
         }
         if !self.marker.symlink_metadata().is_ok_and(|m| m.is_file()) {
             let all: BTreeSet<String> = self.listed.iter().chain(&entries).cloned().collect();
-            write_manifest(&self.marker, &all, self.on_disk())?;
-            self.appended = false;
+            write_manifest(&self.marker, &all)?;
         } else {
-            let mut text = String::new();
+            // After a line end of its own, in case a stopped build left a line cut short.
+            let mut text = String::from("\n");
             for entry in &entries {
                 text.push_str(entry);
                 text.push('\n');
@@ -264,15 +277,9 @@ impl Staging {
                 .open(&self.marker)
                 .map_err(io_error(&self.marker))?;
             file.write_all(text.as_bytes()).map_err(io_error(&self.marker))?;
-            self.appended = true;
         }
         self.listed.extend(entries);
         Ok(())
-    }
-
-    /// What the manifest on disk lists, when it is written in order.
-    fn on_disk(&self) -> Option<&BTreeSet<String>> {
-        (!self.appended).then_some(&self.listed)
     }
 
     /// Writes files straight to their place in a folder this build created: nobody else has
@@ -280,64 +287,39 @@ impl Staging {
     /// are listed first, so a build stopped half way leaves no file unaccounted for.
     fn write_in_place(
         &mut self,
+        tier: &str,
         targets: &[(PathBuf, &OutputFile)],
         unlisted: Vec<String>,
     ) -> Result<(), OutputError> {
         self.list(unlisted)?;
         let failed = targets.par_iter().find_map_any(|(path, file)| {
-            let parent = path.parent().expect("output files live in a folder");
+            let folder = parent(path);
             let bytes = match bytes_of(&file.contents) {
                 Ok(bytes) => bytes,
                 Err(e) => return Some(e),
             };
-            std::fs::create_dir_all(parent)
-                .map_err(io_error(parent))
+            std::fs::create_dir_all(folder)
+                .map_err(io_error(folder))
                 .and_then(|()| std::fs::write(path, &bytes).map_err(io_error(path)))
                 .err()
         });
-        self.written_in_place += targets.len();
-        if self.failed.is_none() {
-            self.failed = failed;
+        match failed {
+            None => self.written_in_place += targets.len(),
+            Some(e) => {
+                self.failed.get_or_insert((tier.to_string(), e));
+            }
         }
         Ok(())
     }
 
-    /// Writes `contents` to `temporary`, beside `path`, creating the folders it needs.
-    fn stage_one(
-        &self,
-        path: &Path,
-        contents: &Contents,
-        temporary: &Path,
-    ) -> Result<(), OutputError> {
-        let bytes = bytes_of(contents)?;
-        let parent = path.parent().expect("output files live in a folder");
-        if std::fs::create_dir_all(parent).is_err() {
-            // A file of the previous build stands where this one needs a folder; it is stale,
-            // so it may go now.
-            self.clear_stale_file_in_the_way(parent);
-            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-        }
-        std::fs::write(temporary, &bytes).map_err(io_error(temporary))
-    }
-
-    fn clear_stale_file_in_the_way(&self, folder: &Path) {
-        for ancestor in folder.ancestors().take_while(|a| a.starts_with(&self.output)) {
-            let relative = self.relative(ancestor);
-            let stale = self.previous.contains(&relative) && !self.manifest.contains(&relative);
-            if stale && ancestor.symlink_metadata().is_ok_and(|m| m.is_file()) {
-                let _ = std::fs::remove_file(ancestor);
-            }
-        }
-    }
-
     fn relative(&self, path: &Path) -> String {
-        path.strip_prefix(&self.output).expect("inside").to_string_lossy().replace('\\', "/")
+        relative(&self.output, path)
     }
 
     /// Removes the files the previous build wrote that this one did not produce, puts every
     /// staged file in place, and records the new list of files.
     pub fn commit(mut self) -> Result<WriteReport, OutputError> {
-        if let Some(failed) = self.failed.take() {
+        if let Some((_, failed)) = self.failed.take() {
             return Err(failed);
         }
         let output = self.output.clone();
@@ -363,6 +345,11 @@ impl Staging {
         }
         let staged = std::mem::take(&mut self.staged);
         staged.par_iter().try_for_each(|(temporary, path)| {
+            let folder = parent(path);
+            if parent(temporary) != folder {
+                // Its folder was blocked by a stale file, removed above.
+                std::fs::create_dir_all(folder).map_err(io_error(folder))?;
+            }
             if path.is_dir() {
                 // Only an empty folder gives way to a file; anything in it may be someone's work.
                 std::fs::remove_dir(path).map_err(io_error(path))?;
@@ -370,12 +357,13 @@ impl Staging {
             std::fs::rename(temporary, path).map_err(io_error(path))
         })?;
         self.committed = true;
-        write_manifest(&self.marker, &manifest, self.on_disk())?;
+        write_manifest(&self.marker, &manifest)?;
         let roots: Vec<PathBuf> = match self.scope {
             Scope::Everything => vec![output.clone()],
             Scope::TheseTiers => self.tiers.iter().map(|t| output.join(t)).collect(),
         };
-        // Nobody else wrote into a folder this build created and locked.
+        // A folder this build created held nothing before it, and files put into it while the
+        // build ran are not looked for.
         let foreign = match self.created {
             true => Vec::new(),
             false => foreign_files(&output, &roots, &manifest, &self.marker),
@@ -391,8 +379,10 @@ impl Drop for Staging {
             return;
         }
         if self.created {
-            // Nobody else has written into a folder this build created and still locks.
-            let _ = std::fs::remove_dir_all(&self.output);
+            // The folder did not exist before this build, which still locks it.
+            if let Err(e) = std::fs::remove_dir_all(&self.output) {
+                tracing::warn!("cannot remove `{}`: {e}", self.output.display());
+            }
             return;
         }
         for (temporary, _) in &self.staged {
@@ -400,19 +390,17 @@ impl Drop for Staging {
             remove_empty_folders(&self.output, temporary);
         }
         // Back to the list the output had: the staged files are gone, and nothing else moved.
-        if let Err(e) = write_manifest(&self.marker, &self.previous, self.on_disk()) {
+        if let Err(e) = write_manifest(&self.marker, &self.previous) {
             tracing::warn!("{e}");
         }
     }
 }
 
-/// A short name of its own beside `path`: the target's name may already be as long as names
-/// can be.
-fn temporary_beside(path: &Path) -> PathBuf {
+/// A short name of its own in `folder`: a target's name may already be as long as names can be.
+fn temporary_in(folder: &Path) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let parent = path.parent().expect("output files live in a folder");
-    parent.join(format!(".portico-tmp.{}.{n}", std::process::id()))
+    folder.join(format!(".portico-tmp.{}.{n}", std::process::id()))
 }
 
 /// Holds an exclusive lock on the output folder until dropped, so two builds never write into
@@ -432,40 +420,90 @@ fn lock(output: &Path) -> Result<std::fs::File, OutputError> {
     }
 }
 
+/// Writes `contents` to `temporary`; beside `path`, it first creates the folders they need.
+fn stage_one(path: &Path, contents: &Contents, temporary: &Path) -> Result<(), OutputError> {
+    let bytes = bytes_of(contents)?;
+    let folder = parent(path);
+    if parent(temporary) == folder {
+        std::fs::create_dir_all(folder).map_err(io_error(folder))?;
+    }
+    std::fs::write(temporary, &bytes).map_err(io_error(temporary))
+}
+
+/// The folder a file of the output lives in.
+fn parent(path: &Path) -> &Path {
+    path.parent().expect("output files live in a folder")
+}
+
+/// `path` relative to `output`, with forward slashes, as the manifest lists it.
+fn relative(output: &Path, path: &Path) -> String {
+    path.strip_prefix(output).expect("inside").to_string_lossy().replace('\\', "/")
+}
+
 /// Before anything is written: no target may pass through a link, and none may replace a file
-/// portico did not write (unless it already holds the same bytes).
+/// portico did not write (unless it already holds the same bytes). Returns, for each target,
+/// whether a file of the previous build stands where its folder goes: that file can only go
+/// at the commit, so the target is staged elsewhere until then.
 fn check_targets(
     output: &Path,
     files: &[(PathBuf, &OutputFile)],
     previous: &BTreeSet<String>,
-    safe_folders: &mut HashSet<PathBuf>,
-) -> Result<(), OutputError> {
+    folders: &mut HashMap<PathBuf, bool>,
+) -> Result<Vec<bool>, OutputError> {
     let mut foreign: Vec<PathBuf> = files
         .par_iter()
         .filter(|(path, file)| {
-            let relative =
-                path.strip_prefix(output).expect("inside").to_string_lossy().replace('\\', "/");
-            !previous.contains(&relative)
+            !previous.contains(&relative(output, path))
                 && path.symlink_metadata().is_ok()
                 && !holds(path, &file.contents)
         })
         .map(|(path, _)| path.clone())
         .collect();
-    // Each folder is looked at once, the nearest first, up to one known to be safe.
+    let mut blocked = Vec::with_capacity(files.len());
     for (path, _) in files {
-        let folders = path.ancestors().skip(1);
-        for folder in folders.take_while(|f| *f != output && f.starts_with(output)) {
-            if safe_folders.contains(folder) {
-                break;
-            }
-            if folder.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(OutputError::UnsafePath(folder.display().to_string()));
-            }
-            safe_folders.insert(folder.to_path_buf());
-        }
+        blocked.push(folder_is_blocked(output, path, previous, folders, &mut foreign)?);
     }
     foreign.sort();
-    if foreign.is_empty() { Ok(()) } else { Err(OutputError::WouldReplace(foreign)) }
+    foreign.dedup();
+    if foreign.is_empty() { Ok(blocked) } else { Err(OutputError::WouldReplace(foreign)) }
+}
+
+/// Whether a file stands in the way of `path`'s folder, looking at each folder once, the nearest
+/// first, up to one `folders` already knows. A link on the way is refused; a file that
+/// portico did not write goes into `foreign`.
+fn folder_is_blocked(
+    output: &Path,
+    path: &Path,
+    previous: &BTreeSet<String>,
+    folders: &mut HashMap<PathBuf, bool>,
+    foreign: &mut Vec<PathBuf>,
+) -> Result<bool, OutputError> {
+    let mut seen: Vec<&Path> = Vec::new();
+    // Index in `seen` of a file on the way: it and the folders below it are blocked.
+    let mut file_at = None;
+    let mut known_blocked = false;
+    for folder in path.ancestors().skip(1).take_while(|f| *f != output && f.starts_with(output)) {
+        if let Some(&blocked) = folders.get(folder) {
+            known_blocked = blocked;
+            break;
+        }
+        let metadata = folder.symlink_metadata();
+        if metadata.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(OutputError::UnsafePath(folder.display().to_string()));
+        }
+        if metadata.is_ok_and(|m| m.is_file()) {
+            if !previous.contains(&relative(output, folder)) {
+                foreign.push(folder.to_path_buf());
+            }
+            file_at = Some(seen.len());
+        }
+        seen.push(folder);
+    }
+    for (i, folder) in seen.iter().enumerate() {
+        let blocked = known_blocked || file_at.is_some_and(|at| i <= at);
+        folders.insert(folder.to_path_buf(), blocked);
+    }
+    Ok(known_blocked || file_at.is_some())
 }
 
 /// Whether `path` already is a file with exactly these contents.
@@ -513,9 +551,11 @@ fn is_plain_relative(path: &str) -> bool {
 const MANIFEST_HEADER: &str = "# This folder is written by `portico build`. The files it wrote are listed below;\n\
      # a later build removes those it no longer produces and leaves every other file alone.\n";
 
+/// The files a manifest lists. A last line without its line end was cut short (a build stopped
+/// while adding to the list) and is left out.
 fn read_manifest(marker: &Path) -> Result<BTreeSet<String>, OutputError> {
     match std::fs::read_to_string(marker) {
-        Ok(text) => Ok(text
+        Ok(text) => Ok(text[..text.rfind('\n').map_or(0, |end| end + 1)]
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
             .map(str::to_string)
@@ -525,15 +565,8 @@ fn read_manifest(marker: &Path) -> Result<BTreeSet<String>, OutputError> {
     }
 }
 
-/// Writes the manifest, unless `on_disk` (what the file lists, in order) is the same list.
-fn write_manifest(
-    marker: &Path,
-    manifest: &BTreeSet<String>,
-    on_disk: Option<&BTreeSet<String>>,
-) -> Result<(), OutputError> {
-    if on_disk == Some(manifest) && marker.is_file() {
-        return Ok(());
-    }
+/// Writes the manifest, in order, unless the file already holds exactly that text.
+fn write_manifest(marker: &Path, manifest: &BTreeSet<String>) -> Result<(), OutputError> {
     let mut text = MANIFEST_HEADER.to_string();
     for entry in manifest {
         text.push_str(entry);
@@ -567,9 +600,7 @@ fn foreign_files(
             if !entry.file_type().is_file() || path == marker || path == output.join(LOCK) {
                 continue;
             }
-            let relative =
-                path.strip_prefix(output).expect("inside").to_string_lossy().replace('\\', "/");
-            if !manifest.contains(&relative) {
+            if !manifest.contains(&relative(output, path)) {
                 foreign.push(path.to_path_buf());
             }
         }
@@ -583,14 +614,14 @@ fn write_if_changed(path: &Path, contents: &Contents) -> Result<bool, OutputErro
     if already_holds(path, &bytes) {
         return Ok(false);
     }
-    let parent = path.parent().expect("output files live in a folder");
-    std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+    let folder = parent(path);
+    std::fs::create_dir_all(folder).map_err(io_error(folder))?;
     if path.is_dir() {
         // Only an empty folder gives way to a file; anything in it may be someone's work.
         std::fs::remove_dir(path).map_err(io_error(path))?;
     }
     // Write beside the target and rename, so a reader never sees a half-written file.
-    let temporary = temporary_beside(path);
+    let temporary = temporary_in(folder);
     std::fs::write(&temporary, &bytes).map_err(io_error(&temporary))?;
     std::fs::rename(&temporary, path).map_err(io_error(path))?;
     Ok(true)

@@ -237,22 +237,24 @@ pub fn load_cached(
             }
         })
         .collect();
-    for (path, (known, result)) in files.markdown.iter().zip(&read).filter(|_| cache.kept) {
-        match (known, result) {
-            (Some((contents, settled)), Ok(file)) => match cache.files.get_mut(path) {
-                Some(entry) if entry.contents == *contents => entry.settled = *settled,
+    if cache.kept {
+        for (path, (known, result)) in files.markdown.iter().zip(&read) {
+            match (known, result) {
+                (Some((contents, settled)), Ok(file)) => match cache.files.get_mut(path) {
+                    Some(entry) if entry.contents == *contents => entry.settled = *settled,
+                    _ => {
+                        let entry = CachedFile {
+                            contents: *contents,
+                            settled: *settled,
+                            read: file.clone(),
+                            body: None,
+                        };
+                        cache.files.insert(path.clone(), entry);
+                    }
+                },
                 _ => {
-                    let entry = CachedFile {
-                        contents: *contents,
-                        settled: *settled,
-                        read: file.clone(),
-                        body: None,
-                    };
-                    cache.files.insert(path.clone(), entry);
+                    cache.files.remove(path);
                 }
-            },
-            _ => {
-                cache.files.remove(path);
             }
         }
     }

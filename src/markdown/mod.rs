@@ -477,9 +477,12 @@ impl Rendered {
 
     /// The HTML as rendered, with a [`MARK`] for each slot.
     fn html(&self) -> String {
-        // It was compressed from a `String` here; failing that, the body reads as empty.
-        let bytes = lz4_flex::decompress_size_prepended(&self.html).unwrap_or_default();
-        String::from_utf8(bytes).unwrap_or_default()
+        if self.html.is_empty() {
+            return String::new();
+        }
+        let bytes = lz4_flex::decompress_size_prepended(&self.html)
+            .expect("a body decompresses: `render` compressed it");
+        String::from_utf8(bytes).expect("a body is UTF-8: `render` compressed a `String`")
     }
 
     /// Every target the body points to, with the byte offset of its link in the body.

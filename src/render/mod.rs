@@ -75,8 +75,6 @@ pub enum RenderError {
          help: give the page a shorter `slug`, or rename the file"
     )]
     NameTooLong { tier: String, path: String },
-    #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
 }
 
 /// What one tier's render works from.
@@ -95,7 +93,7 @@ pub fn render_tier(job: &TierJob<'_>) -> Result<TierOutput, RenderError> {
     let mut files = Vec::new();
     let rendered = render_tier_into(job, &mut |batch| {
         files.extend(batch);
-        Ok(())
+        Ok::<_, RenderError>(())
     })?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(TierOutput {
@@ -122,10 +120,10 @@ pub struct TierRender {
 /// Renders the whole site of one tier and hands its files to `sink` in batches, pages as they
 /// render. Two files that want one path are found only once all are rendered, so a sink that
 /// writes must be able to take back what it wrote, as [`crate::output::Staging`] does.
-pub fn render_tier_into(
+pub fn render_tier_into<E: From<RenderError>>(
     job: &TierJob<'_>,
-    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), RenderError>,
-) -> Result<TierRender, RenderError> {
+    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
+) -> Result<TierRender, E> {
     let view = TierView::new(job.site, job.tier, job.base.clone());
     let renderer = Renderer::new(job, &view);
     let mut paths = Vec::new();
@@ -147,7 +145,7 @@ pub fn render_tier_into(
     rest.extend(renderer.program_pages()?);
     // Pages and section listings are what a partner searches; tag pages only list them again.
     let searchable = job.program.search.then(|| {
-        let pages = view.pages().map(|id| format!("{}index.html", view.site.pages[id].path));
+        let pages = view.pages().map(|id| page_file(&view.site.pages[id]));
         pages.chain(rest.iter().map(|(f, _)| f.path.clone())).collect()
     });
     rest.extend(renderer.tags()?);
@@ -178,11 +176,16 @@ pub fn render_tier_into(
     Ok(TierRender { pages: ids.len(), fingerprints, searchable })
 }
 
-fn hand_on_files(
-    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), RenderError>,
+/// The file a page is written to, in its tier's site.
+fn page_file(page: &Page) -> String {
+    format!("{}index.html", page.path)
+}
+
+fn hand_on_files<E>(
+    sink: &mut dyn FnMut(Vec<OutputFile>) -> Result<(), E>,
     paths: &mut Vec<String>,
     files: Vec<OutputFile>,
-) -> Result<(), RenderError> {
+) -> Result<(), E> {
     paths.extend(files.iter().map(|f| f.path.clone()));
     sink(files)
 }
@@ -419,7 +422,7 @@ impl<'a> Renderer<'a> {
             inputs.put_value_unhashed("section", section.value().clone());
         };
         let what = || format!("`content/{}`", page.file.display());
-        self.finish(format!("{}index.html", page.path), template, &mut inputs, fill, what)
+        self.finish(page_file(page), template, &mut inputs, fill, what)
     }
 
     /// A page's context without its body, which [`Renderer::page`] fills in only when needed.
