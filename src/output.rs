@@ -104,14 +104,20 @@ pub fn prepare(site_root: &Path, output: &Path) -> Result<(), OutputError> {
             return Err(OutputError::NotOurs(output.to_path_buf()));
         }
         let has_marker = target.join(MARKER).is_file();
-        // A lock left by a build stopped before it wrote anything does not make the folder
-        // someone else's.
-        let empty = std::fs::read_dir(&target)
-            .map_err(io_error(output))?
-            .filter_map(Result::ok)
-            .all(|entry| entry.file_name() == LOCK);
-        if !has_marker && !empty {
-            return Err(OutputError::NotOurs(output.to_path_buf()));
+        // A lock, and a manifest not yet in place, left by a first build stopped before it
+        // wrote anything do not make the folder someone else's.
+        let entries: Vec<_> =
+            std::fs::read_dir(&target).map_err(io_error(output))?.filter_map(Result::ok).collect();
+        let leftover = |name: &std::ffi::OsStr| {
+            name == LOCK || name.to_str().is_some_and(|n| n.starts_with(".portico-tmp."))
+        };
+        if !has_marker {
+            if !entries.iter().all(|e| leftover(&e.file_name())) {
+                return Err(OutputError::NotOurs(output.to_path_buf()));
+            }
+            for entry in entries.iter().filter(|e| e.file_name() != LOCK) {
+                std::fs::remove_file(entry.path()).map_err(io_error(&entry.path()))?;
+            }
         }
     }
     Ok(())
@@ -170,6 +176,8 @@ pub struct Staging {
     /// The first write that failed in such a folder, and its tier: kept until the tier has
     /// rendered, so that a clash between two of its paths, found then, is what gets reported.
     failed: Option<(String, OutputError)>,
+    /// Whether the commit began moving files.
+    committing: bool,
     committed: bool,
     /// Whether this build created the output folder: a build that fails removes it again.
     created: bool,
@@ -197,6 +205,7 @@ impl Staging {
             unchanged: 0,
             written_in_place: 0,
             failed: None,
+            committing: false,
             committed: false,
             created,
         })
@@ -247,11 +256,13 @@ impl Staging {
         // Listed before they exist, so a build stopped half way leaves none unaccounted for.
         unlisted.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
         self.list(unlisted)?;
-        changed.par_iter().zip(&staged).try_for_each(|((_, file, _), (temporary, path))| {
-            stage_one(path, &file.contents, temporary)
-        })?;
+        let start = self.staged.len();
+        // Recorded before they are written, so a batch that fails half way is taken back too.
         self.staged.extend(staged);
-        Ok(())
+        let staged = &self.staged[start..];
+        changed.par_iter().zip(staged).try_for_each(|((_, file, _), (temporary, path))| {
+            stage_one(path, &file.contents, temporary)
+        })
     }
 
     /// Adds `entries` to the manifest on disk: appended when it is a plain file, so a site staged
@@ -329,6 +340,8 @@ impl Staging {
                 self.previous.iter().filter(|p| !self.tiers.iter().any(|t| t == tier_of(p)));
             manifest.extend(untouched.cloned());
         }
+        // From here on files move: a commit that fails half way lists what the output may hold.
+        self.committing = true;
         // Stale files go first, so a path that changes from file to folder (or back) is free.
         let mut removed = 0;
         for stale in self.previous.difference(&manifest).filter(|p| is_plain_relative(p)) {
@@ -343,8 +356,7 @@ impl Staging {
             }
             remove_empty_folders(&output, &path);
         }
-        let staged = std::mem::take(&mut self.staged);
-        staged.par_iter().try_for_each(|(temporary, path)| {
+        self.staged.par_iter().try_for_each(|(temporary, path)| {
             let folder = parent(path);
             if parent(temporary) != folder {
                 // Its folder was blocked by a stale file, removed above.
@@ -368,7 +380,7 @@ impl Staging {
             true => Vec::new(),
             false => foreign_files(&output, &roots, &manifest, &self.marker),
         };
-        let written = staged.len() + self.written_in_place;
+        let written = self.staged.len() + self.written_in_place;
         Ok(WriteReport { written, unchanged: self.unchanged, removed, foreign })
     }
 }
@@ -379,8 +391,12 @@ impl Drop for Staging {
             return;
         }
         if self.created {
-            // The folder did not exist before this build, which still locks it.
-            if let Err(e) = std::fs::remove_dir_all(&self.output) {
+            // The folder did not exist before this build, which still locks it. The manifest
+            // goes last, so a build stopped while removing leaves a folder the next one takes.
+            if let Err(e) = remove_all_but_manifest(&self.output).and_then(|()| {
+                std::fs::remove_file(&self.marker).or_else(ignore_missing)?;
+                std::fs::remove_dir_all(&self.output)
+            }) {
                 tracing::warn!("cannot remove `{}`: {e}", self.output.display());
             }
             return;
@@ -390,10 +406,32 @@ impl Drop for Staging {
             remove_empty_folders(&self.output, temporary);
         }
         // Back to the list the output had: the staged files are gone, and nothing else moved.
-        if let Err(e) = write_manifest(&self.marker, &self.previous) {
+        // After a commit that stopped half way, some files of this build are in place: the
+        // list keeps them all, so the next build knows them as its own.
+        let list = if self.committing { &self.listed } else { &self.previous };
+        if let Err(e) = write_manifest(&self.marker, list) {
             tracing::warn!("{e}");
         }
     }
+}
+
+/// Removes everything in `output` but the manifest and the lock.
+fn remove_all_but_manifest(output: &Path) -> io::Result<()> {
+    for entry in std::fs::read_dir(output)? {
+        let entry = entry?;
+        if entry.file_name() == MARKER || entry.file_name() == LOCK {
+            continue;
+        }
+        match entry.file_type()?.is_dir() {
+            true => std::fs::remove_dir_all(entry.path())?,
+            false => std::fs::remove_file(entry.path())?,
+        }
+    }
+    Ok(())
+}
+
+fn ignore_missing(e: io::Error) -> io::Result<()> {
+    if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) }
 }
 
 /// A short name of its own in `folder`: a target's name may already be as long as names can be.
@@ -452,10 +490,11 @@ fn check_targets(
 ) -> Result<Vec<bool>, OutputError> {
     let mut foreign: Vec<PathBuf> = files
         .par_iter()
-        .filter(|(path, file)| {
-            !previous.contains(&relative(output, path))
-                && path.symlink_metadata().is_ok()
-                && !holds(path, &file.contents)
+        .filter(|(path, file)| match path.symlink_metadata() {
+            Err(_) => false,
+            // Only an empty folder gives way to a file; anything in it may be someone's work.
+            Ok(m) if m.is_dir() => std::fs::read_dir(path).map_or(true, |mut d| d.next().is_some()),
+            Ok(_) => !previous.contains(&relative(output, path)) && !holds(path, &file.contents),
         })
         .map(|(path, _)| path.clone())
         .collect();

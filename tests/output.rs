@@ -311,17 +311,24 @@ fn a_rebuild_keeps_files_portico_did_not_write_and_reports_them() {
     }
 }
 
+/// A file someone put where a new page goes, or where its folder goes, is refused before
+/// anything moves, and what earlier batches staged is taken back.
 #[test]
 fn refuses_to_replace_a_file_someone_put_where_a_new_page_goes() {
-    for site in small_sites() {
-        let output = site.path().join("public");
-        build(&options(site.path(), &output, None)).unwrap();
-        fs::create_dir_all(output.join("gold/extra")).unwrap();
-        fs::write(output.join("gold/extra/index.html"), "hand-made").unwrap();
-        fs::write(site.path().join("content/extra.md"), "---\ntitle: Extra\n---\n").unwrap();
-        let error = build(&options(site.path(), &output, None)).unwrap_err();
-        assert!(matches!(error, BuildError::Output(OutputError::WouldReplace(_))), "{error}");
-        assert_eq!(fs::read_to_string(output.join("gold/extra/index.html")).unwrap(), "hand-made");
+    for hand_made in ["gold/extra/index.html", "gold/extra"] {
+        for site in small_sites() {
+            let output = site.path().join("public");
+            build(&options(site.path(), &output, None)).unwrap();
+            fs::create_dir_all(output.join(hand_made).parent().unwrap()).unwrap();
+            fs::write(output.join(hand_made), "hand-made").unwrap();
+            fs::write(site.path().join("content/extra.md"), "---\ntitle: Extra\n---\n").unwrap();
+            let keep = site.path().join("content/guides/keep.md");
+            fs::write(keep, "---\ntitle: Kept\n---\n").unwrap();
+            let error = build(&options(site.path(), &output, None)).unwrap_err();
+            assert!(matches!(error, BuildError::Output(OutputError::WouldReplace(_))), "{error}");
+            assert_eq!(fs::read_to_string(output.join(hand_made)).unwrap(), "hand-made");
+            assert_eq!(staged_files(&output), Vec::<PathBuf>::new());
+        }
     }
 }
 
@@ -601,4 +608,38 @@ fn a_manifest_cut_short_is_read_without_its_last_line_and_written_in_order() {
         assert_eq!(fs::read_to_string(&marker).unwrap(), whole);
         assert_eq!(fs::read_to_string(output.join("gold/hand-made.txt")).unwrap(), "mine");
     }
+}
+
+/// A folder with something in it where a file goes is refused before anything moves: only an
+/// empty folder gives way.
+#[test]
+fn refuses_to_replace_a_folder_with_files_in_it() {
+    for site in small_sites() {
+        let output = site.path().join("public");
+        build(&options(site.path(), &output, None)).unwrap();
+        fs::remove_file(output.join("gold/robots.txt")).unwrap();
+        fs::create_dir(output.join("gold/robots.txt")).unwrap();
+        fs::write(output.join("gold/robots.txt/notes"), "mine").unwrap();
+        fs::write(site.path().join("content/guides/keep.md"), "---\ntitle: Kept\n---\n").unwrap();
+        let error = build(&options(site.path(), &output, None)).unwrap_err();
+        assert!(matches!(error, BuildError::Output(OutputError::WouldReplace(_))), "{error}");
+        assert_eq!(fs::read_to_string(output.join("gold/robots.txt/notes")).unwrap(), "mine");
+        assert_eq!(staged_files(&output), Vec::<PathBuf>::new());
+        let page = fs::read_to_string(output.join("gold/guides/keep/index.html")).unwrap();
+        assert!(!page.contains("Kept"), "nothing was put in place");
+    }
+}
+
+/// A first build stopped before its manifest was in place leaves the lock and a temporary file:
+/// the next build takes the folder as its own.
+#[test]
+fn a_folder_left_by_a_first_build_stopped_early_is_taken() {
+    let site = small_site();
+    let output = site.path().join("public");
+    fs::create_dir(&output).unwrap();
+    fs::write(output.join(".portico-lock"), "").unwrap();
+    fs::write(output.join(".portico-tmp.4242.0"), "# This folder is written by").unwrap();
+    build(&options(site.path(), &output, None)).unwrap();
+    assert!(output.join("gold/guides/keep/index.html").is_file());
+    assert_eq!(staged_files(&output), Vec::<PathBuf>::new());
 }
