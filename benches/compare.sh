@@ -148,12 +148,11 @@ TOML
 # measure <label> <output folder> <command…>: hyperfine for wall and CPU time, GNU time for peak
 # memory, then the HTML pages the last run wrote. Each run writes a folder that does not exist;
 # the one before is moved aside, not deleted (see "Fresh folders, nothing deleted" in
-# BENCHMARKS.md), and all are deleted when the script ends. Before each run, `sync` writes out
-# what the runs before it left in memory, so that no run pays for another's writes.
+# BENCHMARKS.md), and all are deleted when the script ends.
 measure() {
   local label="$1" out="$2"; shift 2
   local cmd="$*"
-  local aside="mkdir -p $work/aside && if [ -e $out ]; then mv $out $work/aside/\$(date +%s%N); fi && sync"
+  local aside="mkdir -p $work/aside && if [ -e $out ]; then mv $out $work/aside/\$(date +%s%N); fi"
   hyperfine --style none --warmup 1 --runs "$runs" --prepare "$aside" \
     --export-json "$work/$label.json" --command-name "$label" "$cmd" >/dev/null
   : > "$work/$label.rss"
