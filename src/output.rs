@@ -30,7 +30,7 @@ pub struct OutputFile {
 /// What a file of the site holds: bytes rendered in memory, or a file to copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contents {
-    Bytes(Arc<[u8]>),
+    Bytes(Arc<Vec<u8>>),
     /// A file copied as it is (co-located assets, theme static files).
     Copy(PathBuf),
 }

@@ -38,7 +38,7 @@ pub struct Pending {
     tier: String,
     fingerprint: u64,
     /// Site path (`icps/saas/`) and HTML, sorted by path.
-    pages: Vec<(String, Arc<[u8]>)>,
+    pages: Vec<(String, Arc<Vec<u8>>)>,
 }
 
 /// A built search index, ready for [`install`].
@@ -177,7 +177,7 @@ fn replace_index(output: &mut TierOutput, index: Vec<OutputFile>, fingerprint: O
 }
 
 /// A searchable page: its site path and its HTML.
-type Document<'a> = (&'a str, &'a Arc<[u8]>);
+type Document<'a> = (&'a str, &'a Arc<Vec<u8>>);
 
 /// The searchable pages of a tier, as (site path, HTML), sorted by path: Pagefind numbers pages
 /// in the order they are added, and the numbers are in its files. `None` when search is off.
@@ -200,7 +200,7 @@ fn documents(output: &TierOutput) -> Option<Vec<Document<'_>>> {
 
 /// Builds the search index of `pages` (site path and HTML, in order), returned as files of the
 /// tier's site.
-fn index(pages: &[(String, Arc<[u8]>)]) -> Result<Vec<OutputFile>, String> {
+fn index(pages: &[(String, Arc<Vec<u8>>)]) -> Result<Vec<OutputFile>, String> {
     let pages: Vec<(String, String)> = pages
         .iter()
         .map(|(path, html)| (format!("/{path}"), String::from_utf8_lossy(html).into_owned()))
@@ -279,7 +279,7 @@ mod tests {
     #[test]
     fn indexes_the_same_pages_into_the_same_bytes() {
         let pages = [("a/", page("Alpha", "apples")), ("b/", page("Beta", "bananas"))]
-            .map(|(path, html)| (path.to_string(), Arc::from(html.as_bytes())));
+            .map(|(path, html)| (path.to_string(), Arc::new(html.as_bytes().to_vec())));
         let first = index(&pages).unwrap();
         assert_eq!(first, index(&pages).unwrap());
         let paths: Vec<&str> = first.iter().map(|f| f.path.as_str()).collect();
@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn indexes_inside_a_running_runtime() {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let pages = [(String::new(), Arc::from(page("Alpha", "apples").as_bytes()))];
+        let pages = [(String::new(), Arc::new(page("Alpha", "apples").into_bytes()))];
         let files = runtime.block_on(async { index(&pages) }).unwrap();
         assert!(files.iter().any(|f| f.path == "pagefind/pagefind-entry.json"));
     }

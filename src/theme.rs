@@ -80,7 +80,7 @@ impl Theme {
             .iter()
             .map(|(name, bytes)| OutputFile {
                 path: name.to_string(),
-                contents: Contents::Bytes((*bytes).into()),
+                contents: Contents::Bytes(std::sync::Arc::new(bytes.to_vec())),
             })
             .collect();
         for (relative, path) in files_under(&folder.join("static")) {

@@ -170,7 +170,10 @@ pub fn options() -> Options {
 /// Renders a markdown body as `kind` asks: an email keeps every line break in a paragraph, as
 /// its author expects, and emails and one-pagers have their placeholders marked.
 pub fn render(body: &str, resolver: &dyn Resolve, kind: Kind) -> Rendered {
-    let body = body.replace(MARK, "\u{fffd}");
+    let body: std::borrow::Cow<'_, str> = match body.contains(MARK) {
+        true => body.replace(MARK, "\u{fffd}").into(),
+        false => body.into(),
+    };
     // Task items are named after their text, which follows their marker: a first pass reads
     // those names, only for a body that can hold one.
     let texts = match body.contains("[ ]") || body.contains("[x]") || body.contains("[X]") {

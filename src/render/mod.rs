@@ -48,7 +48,7 @@ pub struct TierOutput {
 
 impl TierOutput {
     /// The bytes rendered for `path` last time, if its inputs had this fingerprint.
-    fn reusable(&self, path: &str, fingerprint: u64) -> Option<Arc<[u8]>> {
+    fn reusable(&self, path: &str, fingerprint: u64) -> Option<Arc<Vec<u8>>> {
         if self.fingerprints.get(path) != Some(&fingerprint) {
             return None;
         }

@@ -23,7 +23,7 @@ use crate::site_url::BaseUrl;
 /// A served file: bytes in memory, or a file copied as it is (read when requested).
 #[derive(Debug, Clone)]
 pub enum Served {
-    Bytes(Arc<[u8]>),
+    Bytes(Arc<Vec<u8>>),
     File { path: PathBuf, modified: Option<SystemTime>, len: u64 },
 }
 
@@ -63,7 +63,7 @@ impl Served {
     }
 
     /// The bytes, reading a copied file now.
-    pub fn bytes(&self) -> std::io::Result<Arc<[u8]>> {
+    pub fn bytes(&self) -> std::io::Result<Arc<Vec<u8>>> {
         match self {
             Served::Bytes(bytes) => Ok(bytes.clone()),
             Served::File { path, .. } => std::fs::read(path).map(Into::into),
@@ -307,7 +307,7 @@ mod tests {
     use super::*;
 
     fn bytes(text: &str) -> Served {
-        Served::Bytes(text.as_bytes().into())
+        Served::Bytes(std::sync::Arc::new(text.as_bytes().to_vec()))
     }
 
     #[test]
