@@ -445,6 +445,10 @@ fn temporary_in(folder: &Path) -> PathBuf {
 /// one folder at once.
 fn lock(output: &Path) -> Result<std::fs::File, OutputError> {
     let path = output.join(LOCK);
+    // Opened through a link, the lock would create or lock a file outside the output.
+    if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(OutputError::UnsafePath(path.display().to_string()));
+    }
     let file = std::fs::File::options()
         .create(true)
         .truncate(false)

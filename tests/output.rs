@@ -643,3 +643,17 @@ fn a_folder_left_by_a_first_build_stopped_early_is_taken() {
     assert!(output.join("gold/guides/keep/index.html").is_file());
     assert_eq!(staged_files(&output), Vec::<PathBuf>::new());
 }
+
+/// A lock file that is a link would create or lock a file outside the output: refused.
+#[test]
+fn refuses_a_lock_file_that_is_a_link() {
+    let site = small_site();
+    let output = site.path().join("public");
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::create_dir(&output).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("planted"), output.join(".portico-lock"))
+        .unwrap();
+    let error = build(&options(site.path(), &output, None)).unwrap_err();
+    assert!(matches!(error, BuildError::Output(OutputError::UnsafePath(_))), "{error}");
+    assert!(!elsewhere.path().join("planted").exists());
+}

@@ -136,6 +136,11 @@ fn editor_swap_and_backup_files_are_not_edits() {
     let site = guides_site();
     let server = Server::start(&site);
     let files = built_tree(&site, server.port);
+    // The preview builds its search index on a thread of its own: wait for it.
+    eventually("the served site equals a fresh build", || {
+        let differences = served_differences(&server, &files);
+        check(differences.is_empty(), || differences.join("\n"))
+    });
     let before = served_tree(&server, &files);
     let events = server.events();
 
