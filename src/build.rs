@@ -298,23 +298,25 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut built = Vec::with_capacity(tiers.len());
     let mut stale_indexes = Vec::new();
     for tier in &tiers {
-        if !model.program.search {
+        let pages = if model.program.search {
+            let mut output = render_one(&model, tier, base_url.as_ref(), None)?;
+            search::keep_written(&mut output, &options.output.join(&tier.id));
+            // An index to build holds on to the tier's pages (shared, not copied) until it is
+            // built.
+            stale_indexes.extend(search::stale(&output));
+            staging.stage(&output.tier, &output.files)?;
+            output.pages
+        } else {
             // Nothing needs a page once it is on disk: each batch is staged as it renders.
-            let rendered = with_job(&model, tier, base_url.as_ref(), None, |job| {
+            with_job(&model, tier, base_url.as_ref(), None, |job| {
                 render::render_tier_into(job, &mut |files| -> Result<(), BuildError> {
                     Ok(staging.stage(&tier.id, &files)?)
                 })
-            })?;
-            built.push((tier.id.clone(), rendered.pages));
-            tracing::debug!("tier `{}` written in {} ms", tier.id, started.elapsed().as_millis());
-            continue;
-        }
-        let mut output = render_one(&model, tier, base_url.as_ref(), None)?;
-        search::keep_written(&mut output, &options.output.join(&tier.id));
-        // An index to build holds on to the tier's pages (shared, not copied) until it is built.
-        stale_indexes.extend(search::stale(&output));
-        staging.stage(&output.tier, &output.files)?;
-        built.push((output.tier.clone(), output.pages));
+            })?
+            .pages
+        };
+        built.push((tier.id.clone(), pages));
+        tracing::debug!("tier `{}` written in {} ms", tier.id, started.elapsed().as_millis());
     }
     drop(model);
     // Tiers are indexed as many at once as there are cores: each holds its pages' index in

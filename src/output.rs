@@ -254,7 +254,7 @@ impl Staging {
             })
             .collect();
         // Listed before they exist, so a build stopped half way leaves none unaccounted for.
-        unlisted.extend(staged.iter().map(|(temporary, _)| self.relative(temporary)));
+        unlisted.extend(staged.iter().map(|(temporary, _)| relative(&self.output, temporary)));
         self.list(unlisted)?;
         let start = self.staged.len();
         // Recorded before they are written, so a batch that fails half way is taken back too.
@@ -321,10 +321,6 @@ impl Staging {
             }
         }
         Ok(())
-    }
-
-    fn relative(&self, path: &Path) -> String {
-        relative(&self.output, path)
     }
 
     /// Removes the files the previous build wrote that this one did not produce, puts every
